@@ -1,0 +1,1 @@
+"""Generated protobuf code only (scripts/gen_protos.py); never edited by hand."""
