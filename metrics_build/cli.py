@@ -86,7 +86,7 @@ def _cmd_inspect(ns: argparse.Namespace) -> int:
 
 
 def _cmd_config(ns: argparse.Namespace) -> int:
-    from metrics_build.test_mode.config import check_config_file, default_config_text
+    from metrics_build.config import check_config_file, default_config_text
 
     if ns.show_default:
         sys.stdout.write(default_config_text())
