@@ -31,12 +31,30 @@ def varint(value: int) -> bytes:
             return bytes(out)
 
 
+_LOW7 = np.uint64(0x7F)
+
+
+def _spread35(values: npt.NDArray[np.uint64], *, last: bool) -> npt.NDArray[np.uint8]:
+    """The low 35 bits of each value as five 7-bit varint bytes: shape (n, 5).
+
+    The bits are spread with whole-array shifts (a handful of passes over the array, no per-byte
+    fancy indexing); every byte carries the continuation bit except the fifth when `last`.
+    """
+    out = values & _LOW7
+    for k in range(1, 5):
+        out |= (values & (_LOW7 << np.uint64(7 * k))) << np.uint64(k)
+    out |= np.uint64(0x80808080 if last else 0x8080808080)
+    return out.view(np.uint8).reshape(-1, 8)[:, :5]
+
+
 def _padded_varints(values: npt.NDArray[np.uint64], width: int) -> npt.NDArray[np.uint8]:
-    """Each value as a `width`-byte varint (continuation bits on all but the last byte): shape (n, width)."""
-    shifts = (np.arange(width, dtype=np.uint64) * np.uint64(7))[None, :]
-    cols = ((values[:, None] >> shifts) & np.uint64(0x7F)).astype(np.uint8)
-    cols[:, :-1] |= 0x80
-    return cols
+    """Each value as a `width`-byte varint (5: values below 2**35; 10: any uint64): shape (n, width)."""
+    if width == 5:
+        return _spread35(values, last=True)
+    out = np.empty((values.shape[0], 10), dtype=np.uint8)
+    out[:, :5] = _spread35(values, last=False)
+    out[:, 5:] = _spread35(values >> np.uint64(35), last=True)
+    return out
 
 
 def timestamp_series_bytes(ns: npt.NDArray[np.int64]) -> bytes:
