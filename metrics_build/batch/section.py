@@ -1,0 +1,293 @@
+"""The `[batch]` table of the metrics config: which aggregations batch mode computes, and how.
+
+Pure pydantic models (frozen, unknown keys rejected). `metrics_build.config` embeds `BatchSection`
+as its `batch` field; `DEFAULT_BATCH_TOML` is the section as `metrics-build config --show-default` prints it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NanPolicy = Literal["skip", "warn", "fail"]
+"""What a NaN input does: `skip` drops it (counted in the description); `warn` / `fail` also drop it
+but give the metric FAIL_WARN / FAIL_BLOCK."""
+
+Severity = Literal["warn", "block"]
+ImportanceName = Literal["zero", "low", "medium", "high", "critical"]
+
+# mean | min | max | sum | std | count | median | p<q> with 0 <= q <= 100 (e.g. p5, p95, p99.9)
+_STAT_RE = re.compile(r"^(mean|min|max|sum|std|count|median|p(100|\d{1,2}(\.\d+)?))$")
+
+# Standard conflated statuses (jobs listing), in the order status bars are drawn.
+CONFLATED_STATUSES = ("PASSED", "WARNING", "BLOCKER", "ERROR", "CANCELLED")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _SpecBase(_Frozen):
+    """Fields every declared aggregation has."""
+
+    name: str = Field(min_length=1, description="metric name in the batch output (unique)")
+    description: str = ""
+    importance: ImportanceName = "medium"
+    unit: str = ""
+    fails_above: float | None = None
+    fails_below: float | None = None
+    severity: Severity = "block"
+    nan_policy: NanPolicy | None = Field(default=None, description="overrides [batch].nan_policy")
+
+    @field_validator("fails_above", "fails_below")
+    @classmethod
+    def _not_nan(cls, v: float | None) -> float | None:
+        if v is not None and math.isnan(v):
+            raise ValueError("a threshold cannot be NaN")
+        return v
+
+
+class WeightedMeanSpec(_SpecBase):
+    """Weighted mean across tests of a per-test SCALAR metric.
+
+    `weight_by`: `equal` (every test weighs 1), `scalar` (the per-test scalar metric named `weight`),
+    or `series_length` (the length of the exported series of channel `weight`).
+    """
+
+    kind: Literal["weighted_mean"]
+    scalar: str = Field(min_length=1)
+    weight_by: Literal["equal", "scalar", "series_length"] = "equal"
+    weight: str | None = None
+
+    @model_validator(mode="after")
+    def _weight_named(self) -> WeightedMeanSpec:
+        if self.weight_by != "equal" and not self.weight:
+            raise ValueError(f"weight_by = {self.weight_by!r} needs `weight` (the name to weigh by)")
+        if self.weight_by == "equal" and self.weight is not None:
+            raise ValueError("`weight` is only used with weight_by = 'scalar' or 'series_length'")
+        return self
+
+
+class ScalarStatSpec(_SpecBase):
+    """A statistic across tests of a per-test SCALAR metric: mean, min, max, sum, std, count, median,
+    or a percentile `p<q>` (linear interpolation, as `numpy.percentile`)."""
+
+    kind: Literal["scalar_stat"]
+    scalar: str = Field(min_length=1)
+    stat: str
+
+    @field_validator("stat")
+    @classmethod
+    def _known_stat(cls, v: str) -> str:
+        if not _STAT_RE.match(v):
+            raise ValueError("must be mean, min, max, sum, std, count, median or p<q> with 0 <= q <= 100 (e.g. p95)")
+        return v
+
+
+class HistogramSpec(_SpecBase):
+    """A histogram of every test's exported series of `series`, merged on fixed bucket edges.
+
+    Give `edges` (strictly increasing, at least two) or `lower`, `upper` and `buckets` (equal widths).
+    Values outside the edges are counted as under/overflow (in the description), not binned.
+    Thresholds apply to the values themselves: any value above `fails_above` / below `fails_below` fails.
+    """
+
+    kind: Literal["histogram"]
+    series: str = Field(min_length=1, description="channel name; test mode exports it as `export/<series>`")
+    edges: list[float] | None = None
+    lower: float | None = None
+    upper: float | None = None
+    buckets: int | None = Field(default=None, ge=1, le=10_000)
+    x_axis_name: str | None = None
+    max_samples: int = Field(default=1_000_000, ge=1000,
+                             description="cap on values written for the platform to bin (counts scaled above it)")
+
+    @model_validator(mode="after")
+    def _fixed_edges(self) -> HistogramSpec:
+        by_range = (self.lower, self.upper, self.buckets)
+        if self.edges is not None:
+            if any(x is not None for x in by_range):
+                raise ValueError("give either `edges` or `lower`/`upper`/`buckets`, not both")
+            if len(self.edges) < 2:
+                raise ValueError("`edges` needs at least two values")
+            if not all(math.isfinite(e) for e in self.edges):
+                raise ValueError("`edges` must be finite")
+            if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
+                raise ValueError("`edges` must be strictly increasing")
+        else:
+            if self.lower is None or self.upper is None or self.buckets is None:
+                raise ValueError("a histogram needs fixed `edges`, or all of `lower`, `upper` and `buckets`")
+            if not (math.isfinite(self.lower) and math.isfinite(self.upper)) or self.upper <= self.lower:
+                raise ValueError("`lower` and `upper` must be finite with lower < upper")
+        return self
+
+    def bucket_edges(self) -> list[float]:
+        """The fixed edges: `edges` as given, or `buckets` equal widths from `lower` to `upper`."""
+        if self.edges is not None:
+            return list(self.edges)
+        if self.lower is None or self.upper is None or self.buckets is None:  # unreachable once validated
+            raise ValueError(f"histogram {self.name!r} has no edges")
+        step = (self.upper - self.lower) / self.buckets
+        return [self.lower + i * step for i in range(self.buckets)] + [self.upper]
+
+
+class PassRateSpec(_SpecBase):
+    """Fraction (0..1) of tests that passed.
+
+    Without `metric`: by each test's metrics status. With `metric`: by that metric's status in each test.
+    Passing statuses are PASSED and RAW (and FAIL_WARN when `warn_passes`). The denominator is the tests
+    that have a verdict: errored/cancelled tests, tests without the metric and NOT_APPLICABLE ones are
+    left out (and counted in the description).
+    """
+
+    kind: Literal["pass_rate"]
+    metric: str | None = None
+    warn_passes: bool = False
+
+
+class StatusCountsSpec(_SpecBase):
+    """A bar chart of how many tests ended in each conflated status (PASSED, WARNING, BLOCKER, ERROR,
+    CANCELLED, then any other status seen). Thresholds apply to the counts of `checked_statuses`."""
+
+    kind: Literal["status_counts"]
+    checked_statuses: list[str] = Field(default_factory=lambda: ["WARNING", "BLOCKER", "ERROR", "CANCELLED"])
+
+
+class PerTestBarSpec(_SpecBase):
+    """A bar chart of a per-test SCALAR metric, one bar per test labelled by experience name.
+    Thresholds apply to each bar; the metric takes the worst bar's status."""
+
+    kind: Literal["per_test_bar"]
+    scalar: str = Field(min_length=1)
+    y_axis_name: str | None = None
+
+
+BatchMetricSpec = Annotated[
+    WeightedMeanSpec | ScalarStatSpec | HistogramSpec | PassRateSpec | StatusCountsSpec | PerTestBarSpec,
+    Field(discriminator="kind"),
+]
+
+
+class PythonEntry(_Frozen):
+    """A Python batch metric: `module:function`, called with the whole `FetchedBatch`.
+
+    The module is imported with the config file's directory on `sys.path`. The function returns model
+    metrics, data and events (any iterable of them, or None).
+    """
+
+    function: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    name: str | None = Field(default=None, min_length=1,
+                             description="name of the failure text metric if the function raises")
+
+    def label(self) -> str:
+        """The name used for this entry in logs and failure metrics."""
+        return self.name or self.function
+
+
+class BatchSection(_Frozen):
+    """The `[batch]` table.
+
+    Attributes:
+        allow_partial: skip objects that still fail after retries (reported) instead of failing the run.
+        max_workers: concurrent downloads (None: the client's default).
+        nan_policy: default NaN policy of every aggregation (see `NanPolicy`).
+        metrics: declared aggregations, in output order.
+        python: Python batch metrics.
+        use_defaults: run the built-in default aggregations when no `metrics` are declared.
+        default_histogram_buckets: bucket count of the default histograms (edges from the global min/max).
+    """
+
+    allow_partial: bool = False
+    max_workers: int | None = Field(default=None, ge=1, le=256)
+    nan_policy: NanPolicy = "skip"
+    metrics: list[BatchMetricSpec] = Field(default_factory=list)
+    python: list[PythonEntry] = Field(default_factory=list)
+    use_defaults: bool = True
+    default_histogram_buckets: int = Field(default=20, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> BatchSection:
+        seen: set[str] = set()
+        for spec in self.metrics:
+            if spec.name in seen:
+                raise ValueError(f"metric name {spec.name!r} is declared twice")
+            seen.add(spec.name)
+        return self
+
+
+DEFAULT_BATCH_TOML = """\
+[batch]
+# Skip objects that still fail to download after retries (they are listed in the output) instead of failing.
+allow_partial = false
+# NaN inputs: "skip" drops them (and says how many), "warn" / "fail" drop them and mark the metric
+# FAIL_WARN / FAIL_BLOCK.
+nan_policy = "skip"
+# With no [[batch.metrics]] declared, the built-in defaults run: for every SCALAR metric name found
+# across tests its mean, min, max, p50 and p95 and how many tests had it; test status counts and the
+# pass rate; a merged histogram of every exported series (edges from the global min/max); a summary.
+use_defaults = true
+default_histogram_buckets = 20
+
+# Declared aggregations replace the defaults. One example of each kind:
+#
+# [[batch.metrics]]
+# kind = "weighted_mean"           # weight_by = "equal" | "scalar" | "series_length"
+# name = "mean speed (by distance)"
+# scalar = "mean speed"
+# weight_by = "scalar"
+# weight = "distance"
+#
+# [[batch.metrics]]
+# kind = "scalar_stat"             # stat = mean | min | max | sum | std | count | median | p<q>
+# name = "p95 of max speed"
+# scalar = "max speed"
+# stat = "p95"
+# fails_above = 30.0
+# severity = "warn"                # "warn" -> FAIL_WARN, "block" -> FAIL_BLOCK
+#
+# [[batch.metrics]]
+# kind = "histogram"               # fixed edges, so shards merge exactly
+# name = "speed distribution"
+# series = "speed"                 # the channel test mode exported as export/speed
+# lower = 0.0
+# upper = 40.0
+# buckets = 20
+#
+# [[batch.metrics]]
+# kind = "pass_rate"               # by each test's metrics status, or by `metric`'s status
+# name = "pass rate"
+# fails_below = 0.9
+#
+# [[batch.metrics]]
+# kind = "status_counts"
+# name = "test statuses"
+#
+# [[batch.metrics]]
+# kind = "per_test_bar"
+# name = "max speed per test"
+# scalar = "max speed"
+#
+# [[batch.python]]
+# function = "my_batch_metrics:compute"   # called with the whole batch; module beside this file
+"""
+
+
+__all__ = [
+    "CONFLATED_STATUSES",
+    "DEFAULT_BATCH_TOML",
+    "BatchMetricSpec",
+    "BatchSection",
+    "HistogramSpec",
+    "ImportanceName",
+    "NanPolicy",
+    "PassRateSpec",
+    "PerTestBarSpec",
+    "PythonEntry",
+    "ScalarStatSpec",
+    "Severity",
+    "StatusCountsSpec",
+    "WeightedMeanSpec",
+]
