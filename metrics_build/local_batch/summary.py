@@ -1,0 +1,113 @@
+"""The table a local batch prints at the end: tests passed, warned, blocked and failed; the batch metrics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from google.protobuf.message import DecodeError
+
+from metrics_build.local_batch.manifest import Manifest, Status
+from metrics_build.wire import metrics_pb2 as pb
+
+_OUTCOME_OF_STATUS: dict[int, str] = {
+    pb.FAIL_BLOCK_METRIC_STATUS: "blocked",
+    pb.FAIL_WARN_METRIC_STATUS: "warned",
+}
+OUTCOMES = ("passed", "warned", "blocked", "failed")
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    """One metric of a JobMetrics as shown in the table."""
+
+    name: str
+    type: str
+    status: str
+    value: str
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """A JobMetrics file reduced to its job status and its metrics."""
+
+    status: int
+    metrics: tuple[MetricRow, ...]
+
+    @property
+    def status_name(self) -> str:
+        return _short(pb.MetricStatus.Name(self.status), "_METRIC_STATUS")
+
+
+def _short(enum_name: str, suffix: str) -> str:
+    return enum_name[: -len(suffix)] if enum_name.endswith(suffix) else enum_name
+
+
+def _value_text(metric: pb.Metric) -> str:
+    if metric.type != pb.SCALAR_METRIC_TYPE or not metric.metric_values.scalar_metric_values.HasField("value"):
+        return ""
+    values = metric.metric_values.scalar_metric_values
+    number = values.value
+    text = str(number) if math.isnan(number) or math.isinf(number) else f"{number:.6g}"
+    return f"{text} {values.unit}".rstrip() if values.HasField("unit") else text
+
+
+def read_job_summary(path: Path) -> JobSummary | None:
+    """The status and metrics of the JobMetrics file at `path`; None when absent or not a JobMetrics."""
+    message = pb.JobMetrics()
+    try:
+        message.ParseFromString(path.read_bytes())
+    except (OSError, DecodeError):
+        return None
+    rows = tuple(
+        MetricRow(
+            name=m.name,
+            type=_short(pb.MetricType.Name(m.type), "_METRIC_TYPE"),
+            status=_short(pb.MetricStatus.Name(m.status), "_METRIC_STATUS"),
+            value=_value_text(m),
+        )
+        for m in message.job_level_metrics.metrics
+    )
+    return JobSummary(status=message.metrics_status, metrics=rows)
+
+
+def outcomes_by_test(manifest: Manifest, output_dir: Path) -> dict[str, list[str]]:
+    """Test names per outcome: a test that produced metrics is passed, warned or blocked by its job
+    status; one that failed (or whose output cannot be read) is failed."""
+    outcomes: dict[str, list[str]] = {name: [] for name in OUTCOMES}
+    for name, record in manifest.tests.items():
+        summary = None
+        if record.status in (Status.SUCCESS, Status.SKIPPED) and record.output is not None:
+            summary = read_job_summary(output_dir / record.output)
+        outcome = "failed" if summary is None else _OUTCOME_OF_STATUS.get(summary.status, "passed")
+        outcomes[outcome].append(name)
+    return outcomes
+
+
+def _table(rows: Sequence[tuple[str, ...]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def render_summary(manifest: Manifest, output_dir: Path) -> str:
+    """The end-of-run report: per-outcome counts (naming the failed tests and why), then the batch."""
+    outcomes = outcomes_by_test(manifest, output_dir)
+    totals = manifest.totals()
+    lines = [f"local batch: {totals['total']} tests ({totals['success']} run, {totals['skipped']} already done, "
+             f"{totals['failed']} failed) -> {output_dir}"]
+    lines += _table([("tests", "count")] + [(outcome, str(len(outcomes[outcome]))) for outcome in OUTCOMES])
+    for name in outcomes["failed"]:
+        lines.append(f"  failed: {name}: {manifest.tests[name].error or 'no readable metrics'}")
+    batch = manifest.batch
+    batch_summary = read_job_summary(output_dir / batch.output) if batch.output else None
+    if batch.status is not Status.SUCCESS or batch_summary is None:
+        lines.append(f"batch: {batch.status.value}: {batch.error or 'no batch metrics'}")
+    else:
+        lines.append(f"batch: {batch_summary.status_name} ({len(batch_summary.metrics)} metrics) -> "
+                     f"{output_dir / (batch.output or '')}")
+        if batch_summary.metrics:
+            header = ("metric", "type", "status", "value")
+            lines += _table([header] + [(m.name, m.type, m.status, m.value) for m in batch_summary.metrics])
+    return "\n".join(lines) + "\n"
