@@ -77,18 +77,28 @@ class LogEvent:
 
 @dataclass
 class SourceReport:
-    """Per-file counts of what was read and skipped, and why (reason → count)."""
+    """Per-file counts of what was read and skipped, and why (reason → count).
+
+    `rows_read` counts every record seen (blank lines excluded), `rows_skipped` those of them that
+    contributed nothing; `values_dropped` counts single values removed from otherwise usable rows
+    (non-finite numbers under the "drop" policy, a word in a numeric channel, ...).
+    """
 
     path: str
     format: str
     rows_read: int = 0
     rows_skipped: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    values_dropped: Counter[str] = field(default_factory=Counter)
 
     def skip(self, reason: str, count: int = 1) -> None:
         """Count `count` skipped rows for `reason`."""
         self.rows_skipped += count
         self.skip_reasons[reason] += count
+
+    def drop(self, reason: str, count: int = 1) -> None:
+        """Count `count` single values dropped for `reason` (their rows were still used)."""
+        self.values_dropped[reason] += count
 
 
 @dataclass
