@@ -1,0 +1,156 @@
+"""Batch metrics from a fetched batch: declared (or default) aggregations, then Python batch metrics.
+
+Pure apart from importing the Python entries: `compute_batch_metrics` returns a `BatchOutput` (model
+metrics, data and events) that `write_batch_output` hands to the validating, atomic writer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from metrics_build import model as m
+from metrics_build.batch import defaults
+from metrics_build.batch.declared import aggregate_spec
+from metrics_build.batch.model import FetchedBatch
+from metrics_build.batch.python_metrics import run_python_entries
+from metrics_build.batch.section import BatchSection, HistogramSpec, ScalarStatSpec
+from metrics_build.errors import ConfigError
+from metrics_build.writer import JobMetricsWriter
+
+SKIPPED_METRIC = "skipped objects"
+_MAX_SKIPPED_LINES = 50
+
+
+@dataclass
+class BatchOutput:
+    """Everything batch mode writes: metrics (each with its data), data without a metric, events."""
+
+    metrics: list[m.Metric] = field(default_factory=list)
+    data: list[m.Data] = field(default_factory=list)
+    events: list[m.Event] = field(default_factory=list)
+
+    def writer(self, job_id: uuid.UUID | str) -> JobMetricsWriter:
+        """A writer holding this output, ready to `write`."""
+        w = JobMetricsWriter(job_id)
+        for metric in self.metrics:
+            w.add_metric(metric)
+        for d in self.data:
+            w.add_data(d)
+        for event in self.events:
+            w.add_event(event)
+        return w
+
+    def metric(self, name: str) -> m.Metric:
+        """The metric called `name` (KeyError when there is none)."""
+        for metric in self.metrics:
+            if metric.name == name:
+                return metric
+        raise KeyError(name)
+
+
+def _skipped_metric(batch: FetchedBatch) -> m.TextMetric:
+    lines = [f"- test `{s.test_name}` ({s.job_id}): {s.kind} {s.object_name!r}: {s.error}"
+             for s in batch.skipped[:_MAX_SKIPPED_LINES]]
+    if len(batch.skipped) > _MAX_SKIPPED_LINES:
+        lines.append(f"- … and {len(batch.skipped) - _MAX_SKIPPED_LINES} more")
+    text = (f"{len(batch.skipped)} objects still failed after retries and were skipped (partial results "
+            "allowed); the aggregations above leave them out.\n\n" + "\n".join(lines))
+    return m.TextMetric(name=SKIPPED_METRIC, text=text, status=m.Status.FAIL_WARN, importance=m.Importance.HIGH,
+                        description="objects that could not be fetched")
+
+
+def output_names(output: BatchOutput) -> list[str]:
+    """Every metric, data and event name in `output`: data reached through metrics and indexes
+    included, each data object counted once however many metrics share it."""
+    names: list[str] = []
+    seen: set[int] = set()
+
+    def add_data(d: m.Data | None) -> None:
+        while d is not None and id(d) not in seen:
+            seen.add(id(d))
+            names.append(d.name)
+            d = getattr(d, "index", None)
+
+    def add_metric(metric: m.Metric) -> None:
+        seen.add(id(metric))
+        names.append(metric.name)
+        for d in metric.data():
+            add_data(d)
+
+    for metric in output.metrics:
+        add_metric(metric)
+    for d in output.data:
+        add_data(d)
+    for event in output.events:
+        names.append(event.name)
+        for metric in event.metrics:
+            if id(metric) not in seen:
+                add_metric(metric)
+    return names
+
+
+def check_distinct_names(output: BatchOutput) -> None:
+    """Raise ConfigError naming every name used twice: the platform's reader needs metric, data and
+    event names distinct from each other within one output."""
+    dup = sorted(n for n, c in Counter(output_names(output)).items() if c > 1)
+    if dup:
+        raise ConfigError("batch metrics: these names are used more than once among metrics, data and events "
+                          f"(rename the metric or Python output): {', '.join(repr(n) for n in dup)}")
+
+
+def compute_batch_metrics(batch: FetchedBatch, section: BatchSection, *, config_dir: Path | None) -> BatchOutput:
+    """The batch metrics of `batch` as `section` declares them.
+
+    Declared `metrics` run in order; with none declared and `use_defaults`, the built-in defaults run
+    (see `metrics_build.batch.defaults`). Python entries follow. A `batch summary` text metric is added
+    with the defaults, and whenever no test produced metrics; a `skipped objects` text metric when
+    objects were skipped.
+
+    Args:
+        batch: every test's fetched metrics.
+        section: the `[batch]` config section.
+        config_dir: the config file's directory (put on `sys.path` for Python entries), or None.
+
+    Returns:
+        The model objects to write.
+
+    Raises:
+        ConfigError: two outputs share a name.
+    """
+    out = BatchOutput()
+    specs = list(section.metrics)
+    with_defaults = not specs and section.use_defaults
+    if with_defaults:
+        specs = defaults.default_specs(batch, section)
+    out.metrics.extend(aggregate_spec(batch, spec, section.nan_policy) for spec in specs)
+
+    python = run_python_entries(section.python, batch, config_dir=config_dir)
+    out.metrics.extend(python.metrics)
+    out.data.extend(python.data)
+    out.events.extend(python.events)
+
+    if with_defaults or not any(defaults.ran(t) for t in batch.tests):
+        scalars = len({s.scalar for s in specs if isinstance(s, ScalarStatSpec)})
+        series = len({s.series for s in specs if isinstance(s, HistogramSpec)})
+        out.metrics.append(defaults.summary_text(batch, scalars=scalars, series=series))
+    if batch.skipped:
+        out.metrics.append(_skipped_metric(batch))
+    check_distinct_names(out)
+    return out
+
+
+def write_batch_output(output: BatchOutput, path: Path, *, job_id: uuid.UUID | str) -> int:
+    """Validate and atomically write `output` to `path` as a JobMetrics file; returns its size in bytes.
+
+    Raises:
+        InvalidMetricsError: the platform would reject the output (every problem listed).
+        InputError: the file cannot be written.
+    """
+    return output.writer(job_id).write(path)
+
+
+__all__ = ["SKIPPED_METRIC", "BatchOutput", "check_distinct_names", "compute_batch_metrics", "output_names",
+           "write_batch_output"]
