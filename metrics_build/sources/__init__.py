@@ -138,12 +138,15 @@ def load_logs(logs_dir: Path, options: SourceOptions) -> Loaded:
         try:
             data = READERS[fmt](path, rel, options)
         except OSError as exc:
-            errors.append(f"{rel}: {exc.strerror or exc}")
-            log.warning("cannot read %s: %s", rel, exc.strerror or exc)
-            continue
+            reason = str(exc.strerror or exc)
+            errors.append(f"{rel}: {reason}")
+            log.warning("cannot read %s: %s", rel, reason)
+            # Still listed in the input report, as one unreadable record.
+            data = FileData(report=SourceReport(path=rel, format=fmt, rows_read=1))
+            data.report.skip(f"unreadable file ({reason})")
         _merge(loaded, data, rel)
         log.info("%s; %d channels", describe(data.report), len(data.channels))
-    if not loaded.reports:
+    if len(errors) == len(found):
         raise InputError(f"no readable log in {logs_dir}: {len(errors)} found, none could be read ({errors[0]})")
     return loaded
 

@@ -7,6 +7,7 @@ values, steps and timestamps are aligned sample by sample.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,11 +151,12 @@ class ColumnSet:
         """Build the channels in order of first appearance, applying the non-finite policy."""
         self.flush()
         joined: dict[tuple[int, ...], npt.NDArray[Any]] = {}
+        by_content: dict[bytes, list[IntArray]] = {}
         channels = []
         for name, column in self._columns.items():
             values = _concat(column.values, joined)
-            steps = _axis(column.steps, joined)
-            times = _axis(column.times, joined)
+            steps = _axis(column.steps, joined, by_content)
+            times = _axis(column.times, joined, by_content)
             if times is not None and bool((times == MISSING_NS).any()):
                 times = None
             if column.kind is ChannelKind.NUMERIC:
@@ -184,7 +186,18 @@ def _concat(parts: list[npt.NDArray[Any]], joined: dict[tuple[int, ...], npt.NDA
     return result
 
 
-def _axis(parts: list[IntArray | None], joined: dict[tuple[int, ...], npt.NDArray[Any]]) -> IntArray | None:
+def _axis(parts: list[IntArray | None], joined: dict[tuple[int, ...], npt.NDArray[Any]],
+          by_content: dict[bytes, list[IntArray]]) -> IntArray | None:
     if not parts or any(part is None for part in parts):
         return None
-    return _concat([part for part in parts if part is not None], joined)
+    axis = _concat([part for part in parts if part is not None], joined)
+    # Rows read one by one give each channel its own axis arrays; equal axes are shared so memory
+    # grows with the samples, not with samples x channels.
+    if any(known is axis for group in by_content.values() for known in group):
+        return axis
+    digest = hashlib.blake2b(np.ascontiguousarray(axis).data, digest_size=16).digest()
+    for known in by_content.setdefault(digest, []):
+        if np.array_equal(known, axis):
+            return known
+    by_content[digest].append(axis)
+    return axis

@@ -12,17 +12,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 from mcap.exceptions import McapError
-from mcap.reader import make_reader
+from mcap.reader import NonSeekingReader
 from mcap_protobuf.decoder import DecoderFactory
 
 from metrics_build.channels import SourceReport
 from metrics_build.sources._columns import ColumnSet
 from metrics_build.sources._flatten import flatten
-from metrics_build.sources._io import paused_gc
+from metrics_build.sources._io import loads_lenient, paused_gc
 from metrics_build.sources._options import FileData, SourceOptions
 
 FORMAT = "mcap"
@@ -31,21 +30,24 @@ Decode = Callable[[bytes], Iterator[tuple[str, Any]]]
 
 
 def read(path: Path, rel: str, options: SourceOptions) -> FileData:
-    """Read one MCAP file; a damaged file keeps what was read before the damage.
+    """Read one MCAP file in file order; a damaged file keeps what was read before the damage.
 
     Raises:
         OSError: The file cannot be opened or read.
     """
     report = SourceReport(path=rel, format=FORMAT)
     columns = ColumnSet(rel, report)
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         return FileData(report=report)
     factory = DecoderFactory()
     decoders: dict[int, Decode | str] = {}
     with path.open("rb") as stream, paused_gc():
         try:
-            reader = make_reader(stream)
-            for schema, channel, message in reader.iter_messages():
+            # Streaming (not seeking via the summary) reads messages in file order and still
+            # yields everything before a truncation; no record can be larger than the file.
+            reader = NonSeekingReader(stream, record_size_limit=size)
+            for schema, channel, message in reader.iter_messages(log_time_order=False):
                 report.rows_read += 1
                 decode = decoders.get(channel.id)
                 if decode is None:
@@ -65,7 +67,7 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
 def _message(decode: Decode, data: bytes, topic: str, log_time: int, columns: ColumnSet) -> None:
     try:
         fields = list(decode(data))
-    except (orjson.JSONDecodeError, DecodeError, TypeError):
+    except (DecodeError, TypeError):
         columns.report.skip("undecodable message")
         return
     used = False
@@ -90,7 +92,7 @@ def _decoder(factory: DecoderFactory, schema: Any, encoding: str) -> Decode | st
 
 
 def _json_fields(data: bytes) -> Iterator[tuple[str, Any]]:
-    document = orjson.loads(data)
+    document = loads_lenient(data)
     if not isinstance(document, dict):
         raise TypeError("not a JSON object")
     return flatten(document)
