@@ -80,9 +80,12 @@ def global_edges(extent: Summary, buckets: int) -> list[float] | None:
     if extent.count == 0:
         return None
     lo, hi = extent.minimum, extent.maximum
-    edges = np.linspace(lo, hi, buckets + 1) if hi > lo else np.asarray([lo - 0.5, hi + 0.5])
-    if not np.all(np.isfinite(edges)) or not np.all(np.diff(edges) > 0):
-        edges = np.asarray([lo, hi]) if hi > lo else np.asarray([lo - 0.5, hi + 0.5])
+    if hi == lo:
+        return [lo - 0.5, hi + 0.5] if lo - 0.5 < hi + 0.5 else [lo - abs(lo) * 1e-9, hi + abs(hi) * 1e-9]
+    with np.errstate(all="ignore"):  # ranges near the float limits overflow: fall back to one bucket
+        edges = np.linspace(lo, hi, buckets + 1)
+        if not (np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0)):
+            edges = np.asarray([lo, hi])
     return [float(e) for e in edges]
 
 
