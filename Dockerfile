@@ -19,14 +19,23 @@ RUN python3 -m venv /opt/metrics-build \
       /opt/metrics-build/bin/pip install /src; \
     fi \
  && /opt/metrics-build/bin/pip uninstall --yes pip setuptools \
- && /opt/metrics-build/bin/metrics-build --version
+ && site=$(/opt/metrics-build/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+ # Not needed at run time: NumPy's own test suites (17 MB) and zstandard's CFFI backend (12 MB, unusable
+ # without the cffi package, which is not installed; zstandard uses its C backend).
+ && find "$site/numpy" -type d -name tests -prune -exec rm -rf {} + \
+ && rm -f "$site"/zstandard/_cffi.*.so \
+ && /opt/metrics-build/bin/metrics-build --version \
+ && /opt/metrics-build/bin/python -c 'import numpy, zstandard; print("numpy", numpy.__version__, "zstandard", zstandard.backend)'
+
 
 # --- runtime: the base, a non-root user, the virtualenv; no compilers, pip, caches or test deps -----
 FROM ${BASE_IMAGE} AS runtime
+ARG BASE_IMAGE
 ARG UID=10001
 # /tmp/resim/{inputs,outputs} exist so that nothing outside the output mount changes at run time;
 # /etc/metrics-build is where images built FROM this one put metrics.toml (see its README).
-RUN useradd --system --uid "${UID}" --user-group --no-create-home --home-dir /nonexistent \
+RUN groupadd --system --gid "${UID}" metrics \
+ && useradd --system --uid "${UID}" --gid metrics --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin metrics \
  && mkdir -p /tmp/resim/inputs /tmp/resim/outputs /etc/metrics-build \
  && chown metrics:metrics /tmp/resim/outputs
@@ -38,7 +47,8 @@ ENV PATH=/opt/metrics-build/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
     LANG=C.UTF-8
 LABEL org.opencontainers.image.title="metrics-build" \
       org.opencontainers.image.description="ReSim metrics build: test mode and batch mode, one image" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.base.name="${BASE_IMAGE}"
 USER metrics
 WORKDIR /tmp/resim
 # No arguments: `metrics-build run` on /tmp/resim/inputs -> /tmp/resim/outputs (the platform's paths).
