@@ -1,0 +1,101 @@
+"""The built-in default config: what `metrics-build` does with no config file at all.
+
+It is kept as TOML text so that `metrics-build config --show-default` prints exactly the config that
+runs (and a user can start from it): every channel gets min, max and mean scalars and an over-time
+plot, state channels a states-over-time plot, episodes their statistics, results a scalar each; the
+input report is written and every channel is exported for batch mode. The `[batch]` part comes from
+`metrics_build.batch.section`.
+"""
+
+from __future__ import annotations
+
+from metrics_build.batch.section import DEFAULT_BATCH_TOML
+
+TEST_MODE_TOML = """\
+# metrics-build config. This is the built-in default, used when no config is given
+# (--config, else $METRICS_BUILD_CONFIG, else /etc/metrics-build/metrics.toml).
+# Print it with `metrics-build config --show-default`; check an edited copy with
+# `metrics-build config --check FILE`. Every key is described in docs/test-mode.md.
+version = 1
+
+[sources]
+# NaN / ±inf samples: "drop" removes them (counted in the input report), "keep" keeps them
+# (reductions then ignore NaN).
+nonfinite = "drop"
+# time_column = "t"          # CSV / JSON samples: the timestamp column (default: found by name)
+# step_column = "frame"      # CSV / JSON samples: the step column (default: found by name)
+# [sources.patterns]         # glob patterns under logs/ replacing a format's discovery
+# jsonl = ["**/train*.jsonl"]
+
+[output]
+input_report = true          # the "input report" text metric: files, rows read and skipped, channels
+export = ["*"]               # channels (globs) exported as data `export/<channel>` for batch mode
+max_plot_points = 10000      # over-time plots keep each slice's min and max; exports keep everything
+status_without_thresholds = "passed"   # or "raw": status of metrics that have no thresholds
+
+# Generated metrics. Leave the [auto] table out of your config to get only declared metrics.
+[auto]
+channels = ["*"]             # globs of channels to cover
+exclude = []
+scalars = ["min", "max", "mean"]   # also: sum first last count std p50 p90 p95 p99 duration max_rate_of_change
+over_time = true             # `<channel> over time` plot for numeric channels
+states_over_time = true      # `<channel> states` plot for state channels
+episodes = true              # `episode count` and `episode success rate` when episodes were logged
+results = true               # one scalar per numeric eval-runner result, named `<job>.<metric>`
+importance = "medium"
+
+# Declared metrics come before the generated ones. One example of each kind:
+#
+# [[metrics]]
+# kind = "scalar"
+# name = "max speed"
+# channel = "speed"
+# reduce = "max"
+# fails_above = 30.0
+# severity = "block"         # "block" -> FAIL_BLOCK, "warn" -> FAIL_WARN
+# unit = "m/s"
+# importance = "high"        # zero low medium high critical
+# events = true              # an event per crossing of the threshold, linked to this metric
+#
+# [[metrics]]
+# kind = "double_over_time"
+# name = "speeds"
+# channels = ["speed", "target_speed"]
+# fails_above = 30.0
+#
+# [[metrics]]
+# kind = "histogram"
+# name = "speed distribution"
+# channel = "speed"
+# lower = 0.0
+# upper = 40.0
+# count = 20                 # or: edges = [0, 5, 10, 20, 40]
+#
+# [[metrics]]
+# kind = "states_over_time"
+# name = "controller"
+# channel = "controller_state"
+# states = ["nominal", "degraded", "fault"]
+# failure_states = ["fault"]
+# case = "lower"
+#
+# [[metrics]]
+# kind = "bar_chart"
+# name = "reward per episode"
+# channel = "reward"
+# reduce = "sum"
+# per_episode = true
+#
+# [[events]]
+# kind = "threshold"         # or "state" (states = [...]) or "episodes"
+# name = "too close"
+# channel = "obstacle_distance"
+# fails_below = 2.0
+# metrics = ["max speed"]
+#
+# [[python]]
+# function = "custom_metrics:compute"   # module beside this file; called with the loaded logs
+
+"""
+
+DEFAULT_CONFIG_TOML = TEST_MODE_TOML + DEFAULT_BATCH_TOML

@@ -1,0 +1,195 @@
+"""Python metrics: `module:function` entries of the config, called with the loaded logs.
+
+The function gets the `Loaded` logs (channels, episodes, events, results) and the entry's `args` as
+keyword arguments, and returns model metrics, data and events (one object, any iterable of them, or
+None). A module beside the config file is loaded from there (with that directory on `sys.path`);
+otherwise it is imported normally. An entry that cannot be imported, raises, returns something else,
+reuses a name, or returns metrics the platform would reject does not stop the others: it becomes a
+FAIL_BLOCK text metric carrying the error, and the error is logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import importlib.util
+import logging
+import sys
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from metrics_build import model as m
+from metrics_build.channels import Loaded
+from metrics_build.config import PythonSpec
+from metrics_build.test_mode.naming import Names, output_names
+
+log = logging.getLogger("metrics_build.test_mode")
+_CHECK_JOB = uuid.UUID("00000000-0000-4000-8000-000000000000")
+_MAX_VIOLATIONS_SHOWN = 5
+
+
+class PythonMetricError(Exception):
+    """One Python metric entry failed; the message is shown in its failure metric."""
+
+
+@dataclass
+class PythonOutput:
+    """Everything the Python entries produced, failure metrics included."""
+
+    metrics: list[m.Metric] = field(default_factory=list)
+    data: list[m.Data] = field(default_factory=list)
+    events: list[m.Event] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _on_sys_path(directory: Path | None) -> Iterator[None]:
+    if directory is None:
+        yield
+        return
+    entry = str(directory)
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(entry)
+
+
+def _module_file(module: str, directory: Path) -> Path | None:
+    base = directory.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _import(module: str, config_dir: Path | None) -> ModuleType:
+    path = _module_file(module, config_dir) if config_dir is not None else None
+    if path is None:
+        return importlib.import_module(module)
+    # A private module name per file: two configs with a `custom_metrics.py` each never share a module.
+    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    private = f"_metrics_build_user_{digest}_{module.replace('.', '_')}"
+    spec = importlib.util.spec_from_file_location(private, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[private] = loaded
+    try:
+        spec.loader.exec_module(loaded)
+    except BaseException:
+        sys.modules.pop(private, None)
+        raise
+    return loaded
+
+
+def load_function(ref: str, config_dir: Path | None) -> Callable[..., Any]:
+    """The function named by `module:function` (see the module docstring for where it is found)."""
+    module_name, _, func_name = ref.partition(":")
+    module = _import(module_name, config_dir)
+    func = getattr(module, func_name, None)
+    if func is None:
+        raise PythonMetricError(f"module {module_name!r} has no attribute {func_name!r}")
+    if not callable(func):
+        raise PythonMetricError(f"{ref} is not a function")
+    return func  # type: ignore[no-any-return]
+
+
+def _items(result: Any) -> list[Any]:
+    if result is None:
+        return []
+    if isinstance(result, m.Metric | m.Event | m.SeriesData | m.GroupedData | m.ExternalFileData):
+        return [result]
+    if isinstance(result, str | bytes) or not hasattr(result, "__iter__"):
+        raise PythonMetricError(f"returned a {type(result).__name__}, not metrics, data and events")
+    return list(result)
+
+
+def _sort(items: Sequence[Any]) -> PythonOutput:
+    out = PythonOutput()
+    for item in items:
+        if isinstance(item, m.Metric):
+            out.metrics.append(item)
+        elif isinstance(item, m.Event):
+            out.events.append(item)
+        elif isinstance(item, m.SeriesData | m.GroupedData | m.ExternalFileData):
+            out.data.append(item)
+        else:
+            raise PythonMetricError(f"returned a {type(item).__name__}, not a metric, data or event")
+    return out
+
+
+def _check(out: PythonOutput, names: Names) -> list[str]:
+    """The names `out` uses (claimed); raises when they clash or the platform would reject `out`."""
+    from metrics_build.validate import validate_job_metrics
+    from metrics_build.writer import JobMetricsWriter
+
+    used = output_names(out.metrics, out.data, out.events)
+    dupes = sorted({n for n in used if used.count(n) > 1})
+    if dupes:
+        raise PythonMetricError(f"returned several objects named {dupes[0]!r}")
+    taken = [n for n in used if n in names]
+    if taken:
+        raise PythonMetricError(f"the name {taken[0]!r} is already used by another metric, data or event")
+    writer = JobMetricsWriter(_CHECK_JOB)
+    for metric in out.metrics:
+        writer.add_metric(metric)
+    for data in out.data:
+        writer.add_data(data)
+    for event in out.events:
+        writer.add_event(event)
+    violations = validate_job_metrics(writer.build())
+    if violations:
+        shown = "; ".join(str(v) for v in violations[:_MAX_VIOLATIONS_SHOWN])
+        more = len(violations) - _MAX_VIOLATIONS_SHOWN
+        raise PythonMetricError(f"returned metrics the platform would reject: {shown}"
+                                + (f"; and {more} more" if more > 0 else ""))
+    for n in used:
+        names.claim(n)
+    return used
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" (at {Path(last.filename).name} line {last.lineno}, in {last.name})"
+
+
+def run_one(spec: PythonSpec, loaded: Loaded, config_dir: Path | None, names: Names) -> PythonOutput:
+    """Run one entry; on any failure, a PythonOutput holding only its FAIL_BLOCK text metric."""
+    try:
+        with _on_sys_path(config_dir):
+            func = load_function(spec.function, config_dir)
+            result = func(loaded, **spec.args)
+            out = _sort(_items(result))
+        _check(out, names)
+        return out
+    except (Exception, SystemExit) as exc:
+        error = str(exc) if isinstance(exc, PythonMetricError) else f"{type(exc).__name__}: {exc}{_where(exc)}"
+        log.error("Python metric %s failed: %s", spec.label(), error)
+        text = f"The Python metric `{spec.function}` failed:\n\n```\n{error}\n```"
+        failed = m.TextMetric(name=names.unique(spec.label()), text=text, status=m.Status.FAIL_BLOCK,
+                              importance=m.Importance.HIGH, description="a Python metric raised an error")
+        return PythonOutput(metrics=[failed], failed=[spec.label()])
+
+
+def run_python_metrics(specs: Sequence[PythonSpec], loaded: Loaded, *, config_dir: Path | None,
+                       names: Names) -> PythonOutput:
+    """Run every entry in order and gather what they produced (see the module docstring)."""
+    total = PythonOutput()
+    for spec in specs:
+        out = run_one(spec, loaded, config_dir, names)
+        total.metrics += out.metrics
+        total.data += out.data
+        total.events += out.events
+        total.failed += out.failed
+    return total

@@ -1,0 +1,80 @@
+"""The test-mode shell: config → sources → compute → writer → `OUTPUTS/metrics.binproto`.
+
+Everything that touches files lives here; `compute` is pure apart from importing Python metrics.
+The job id defaults to a fixed uuid5, so the same logs and config always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from metrics_build import config as c
+from metrics_build.errors import InputError
+from metrics_build.sources import SourceOptions, load_logs
+from metrics_build.test_mode.compute import TestModeOutput, compute
+from metrics_build.writer import JobMetricsWriter
+
+log = logging.getLogger("metrics_build.test_mode")
+
+OUTPUT_NAME = "metrics.binproto"
+LOGS_DIR = "logs"
+DEFAULT_JOB_ID = uuid.uuid5(uuid.NAMESPACE_URL, "https://metrics-build.invalid/test-mode")
+
+
+def source_options(section: c.SourcesSection) -> SourceOptions:
+    """The `[sources]` table as the sources' `SourceOptions`."""
+    return SourceOptions(patterns=section.patterns, nonfinite=section.nonfinite,
+                         time_column=section.time_column, step_column=section.step_column)
+
+
+def load_run_config(config_path: Path | None) -> tuple[c.MetricsConfig, Path | None]:
+    """The config to run with and the directory Python metrics are looked up in.
+
+    Raises:
+        ConfigError: the file is missing or invalid.
+    """
+    if config_path is None:
+        return c.default_config(), None
+    return c.load_config(config_path), config_path.resolve().parent
+
+
+def write_output(output: TestModeOutput, path: Path, job_id: uuid.UUID) -> int:
+    """Validate and atomically write `output`; returns the file size."""
+    writer = JobMetricsWriter(job_id)
+    for metric in output.metrics:
+        writer.add_metric(metric)
+    for data in output.data:
+        writer.add_data(data)
+    for event in output.events:
+        writer.add_event(event)
+    return writer.write(path)
+
+
+def run_test_mode(*, inputs: Path, outputs: Path, config_path: Path | None, job_id: uuid.UUID | None) -> int:
+    """Compute the metrics of the logs under `inputs/logs` and write `outputs/metrics.binproto`.
+
+    Returns:
+        0 (a failing metric is a status in the file, not a failed run).
+
+    Raises:
+        InputError: no inputs directory, no logs directory or no readable log in it.
+        ConfigError: the config is missing or invalid.
+        InvalidMetricsError: the output would be rejected by the platform (nothing is written).
+    """
+    started = time.perf_counter()
+    config, config_dir = load_run_config(config_path)
+    if not inputs.is_dir():
+        raise InputError(f"inputs directory {inputs} not found "
+                         f"(test mode reads the test's logs from {inputs / LOGS_DIR})")
+    loaded = load_logs(inputs / LOGS_DIR, source_options(config.sources))
+    output = compute(config, loaded, config_dir=config_dir)
+    path = outputs / OUTPUT_NAME
+    size = write_output(output, path, job_id or DEFAULT_JOB_ID)
+    log.info("wrote %s: %d metrics, %d data, %d events, %d bytes in %.2f s", path, len(output.metrics),
+             len(output.data), len(output.events), size, time.perf_counter() - started)
+    if output.python_failures:
+        log.warning("Python metrics failed (see their FAIL_BLOCK metrics): %s", ", ".join(output.python_failures))
+    return 0
