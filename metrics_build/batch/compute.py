@@ -17,6 +17,7 @@ from metrics_build.batch.declared import aggregate_spec
 from metrics_build.batch.model import FetchedBatch
 from metrics_build.batch.python_metrics import run_python_entries
 from metrics_build.batch.section import BatchSection, HistogramSpec, ScalarStatSpec
+from metrics_build.batch.view import BatchView
 from metrics_build.errors import ConfigError
 from metrics_build.writer import JobMetricsWriter
 
@@ -122,10 +123,11 @@ def compute_batch_metrics(batch: FetchedBatch, section: BatchSection, *, config_
     """
     out = BatchOutput()
     specs = list(section.metrics)
+    view = BatchView(batch)
     with_defaults = not specs and section.use_defaults
     if with_defaults:
-        specs = defaults.default_specs(batch, section)
-    out.metrics.extend(aggregate_spec(batch, spec, section.nan_policy) for spec in specs)
+        specs = defaults.default_specs(view, section)
+    out.metrics.extend(aggregate_spec(view, spec, section.nan_policy) for spec in specs)
 
     python = run_python_entries(section.python, batch, config_dir=config_dir)
     out.metrics.extend(python.metrics)

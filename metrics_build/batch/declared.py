@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from metrics_build import model as m
 from metrics_build.batch.aggregate import CategoryCounts, Histogram, Labelled, PassCount, Sample, Summary, WeightedMean
-from metrics_build.batch.model import FetchedBatch, TestMetrics
+from metrics_build.batch.model import TestMetrics
 from metrics_build.batch.section import (
     CONFLATED_STATUSES,
     BatchMetricSpec,
@@ -28,6 +28,7 @@ from metrics_build.batch.section import (
     StatusCountsSpec,
     WeightedMeanSpec,
 )
+from metrics_build.batch.view import BatchView
 from metrics_build.contract import export_name
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -107,16 +108,11 @@ def _scalar(s: Spec, value: float, detail: str, nan_count: int, unit: str) -> m.
                           importance=s.importance, description=_describe(s, detail + _nan_note(nan_count)))
 
 
-def _scalar_values(batch: FetchedBatch, name: str) -> tuple[list[float], str, int]:
+def _scalar_values(view: BatchView, name: str) -> tuple[list[float], str, int]:
     """Per-test values of SCALAR `name` (tests without it left out), its unit, and how many tests had it."""
-    values: list[float] = []
-    unit = ""
-    for t in batch.tests:
-        got = t.scalar(name)
-        if got is not None:
-            values.append(got.value)
-            unit = unit or got.unit
-    return values, unit, len(values)
+    found = view.scalars(name)
+    unit = next((v.unit for _, v in found if v.unit), "")
+    return [v.value for _, v in found], unit, len(found)
 
 
 def _series(t: TestMetrics, channel: str) -> npt.NDArray[np.float64] | None:
@@ -136,40 +132,37 @@ def _series_length(t: TestMetrics, channel: str) -> float:
     return math.nan
 
 
-def weighted_mean(batch: FetchedBatch, spec: WeightedMeanSpec, s: Spec) -> m.Metric:
+def weighted_mean(view: BatchView, spec: WeightedMeanSpec, s: Spec) -> m.Metric:
     """Weighted mean across tests of a per-test scalar."""
     values: list[float] = []
     weights: list[float] = []
     unit = ""
-    for t in batch.tests:
-        got = t.scalar(spec.scalar)
-        if got is None:
-            continue
+    for i, got in view.scalars(spec.scalar):
         unit = unit or got.unit
         values.append(got.value)
         if spec.weight_by == "equal":
             weights.append(1.0)
         elif spec.weight_by == "scalar":
-            w = t.scalar(spec.weight or "")
+            w = view.scalar(i, spec.weight or "")
             weights.append(w.value if w is not None else math.nan)
         else:
-            weights.append(_series_length(t, spec.weight or ""))
+            weights.append(_series_length(view.tests[i], spec.weight or ""))
     state = WeightedMean().update(values, weights)
     value = state.compute()
     weighing = "equal weights" if spec.weight_by == "equal" else f"weighted by {spec.weight_by} {spec.weight!r}"
-    detail = f"mean of {spec.scalar!r} over {state.count} of {len(batch.tests)} tests, {weighing}"
+    detail = f"mean of {spec.scalar!r} over {state.count} of {len(view.tests)} tests, {weighing}"
     detail += _nan_note(state.bad_weight_count, "test with a missing or invalid weight")
     if value is None:
         return no_value(s, f"no test had {spec.scalar!r} with a positive weight", state.nan_count)
     return _scalar(s, value, detail, state.nan_count, s.unit or unit)
 
 
-def scalar_stat(batch: FetchedBatch, spec: ScalarStatSpec, s: Spec) -> m.Metric:
+def scalar_stat(view: BatchView, spec: ScalarStatSpec, s: Spec) -> m.Metric:
     """A statistic across tests of a per-test scalar."""
-    values, unit, had = _scalar_values(batch, spec.scalar)
+    values, unit, had = _scalar_values(view, spec.scalar)
     if spec.stat == "count":
-        return _scalar(s, float(had), f"tests with {spec.scalar!r}, of {len(batch.tests)}", 0, s.unit)
-    detail = f"{spec.stat} of {spec.scalar!r} over {had} of {len(batch.tests)} tests"
+        return _scalar(s, float(had), f"tests with {spec.scalar!r}, of {len(view.tests)}", 0, s.unit)
+    detail = f"{spec.stat} of {spec.scalar!r} over {had} of {len(view.tests)} tests"
     value: float | None
     if spec.stat == "median" or spec.stat.startswith("p"):
         sample = Sample().update(values)
@@ -184,22 +177,22 @@ def scalar_stat(batch: FetchedBatch, spec: ScalarStatSpec, s: Spec) -> m.Metric:
     return _scalar(s, value, detail, nan_count, s.unit or unit)
 
 
-def histogram(batch: FetchedBatch, spec: HistogramSpec, s: Spec) -> m.Metric:
+def histogram(view: BatchView, spec: HistogramSpec, s: Spec) -> m.Metric:
     """A histogram of every test's exported series, merged on the spec's fixed edges."""
     state = Histogram.empty(spec.bucket_edges())
     had = 0
-    for t in batch.tests:
+    for t in view.tests:
         series = _series(t, spec.series)
         if series is not None:
             had += 1
             state = state.update(series)
     if state.binned == 0:
         outside = state.underflow + state.overflow
-        reason = (f"none of the {len(batch.tests)} tests exported a numeric series {spec.series!r}" if had == 0
+        reason = (f"none of the {len(view.tests)} tests exported a numeric series {spec.series!r}" if had == 0
                   else f"no value of {spec.series!r} inside the edges ({outside} outside)")
         return no_value(s, reason, state.nan_count)
     values, scale = state.representatives(spec.max_samples)
-    detail = f"{state.binned} values of {spec.series!r} from {had} of {len(batch.tests)} tests"
+    detail = f"{state.binned} values of {spec.series!r} from {had} of {len(view.tests)} tests"
     if state.underflow or state.overflow:
         detail += f"; {state.underflow} below and {state.overflow} above the edges not shown"
     if scale != 1.0:
@@ -229,13 +222,13 @@ def verdict_of(t: TestMetrics, metric: str | None, warn_passes: bool) -> bool | 
     return _PASSING.get(status) if status is not None else None
 
 
-def pass_rate(batch: FetchedBatch, spec: PassRateSpec, s: Spec) -> m.Metric:
+def pass_rate(view: BatchView, spec: PassRateSpec, s: Spec) -> m.Metric:
     """Fraction of tests with a verdict that passed."""
-    state = PassCount().update(verdict_of(t, spec.metric, spec.warn_passes) for t in batch.tests)
+    state = PassCount().update(verdict_of(t, spec.metric, spec.warn_passes) for t in view.tests)
     value = state.compute()
     by = f"status of {spec.metric!r}" if spec.metric else "test metrics status"
     if value is None:
-        return no_value(s, f"none of the {len(batch.tests)} tests has a verdict ({by})")
+        return no_value(s, f"none of the {len(view.tests)} tests has a verdict ({by})")
     detail = (f"{state.passed} of {state.passed + state.failed} tests passed by {by}; "
               f"{state.excluded} without a verdict left out")
     return _scalar(s, value, detail, 0, s.unit)
@@ -254,51 +247,51 @@ def _bars(s: Spec, labels: list[str], values: list[float], checked: list[bool], 
                             importance=s.importance, description=_describe(s, detail), y_axis_name=y_axis)
 
 
-def status_counts(batch: FetchedBatch, spec: StatusCountsSpec, s: Spec) -> m.Metric:
+def status_counts(view: BatchView, spec: StatusCountsSpec, s: Spec) -> m.Metric:
     """A bar chart of how many tests ended in each conflated status."""
-    counts = CategoryCounts().update(t.info.conflated_status or "UNKNOWN" for t in batch.tests).compute(
+    counts = CategoryCounts().update(t.info.conflated_status or "UNKNOWN" for t in view.tests).compute(
         order=CONFLATED_STATUSES)
     labels = list(counts)
     checked = [label in spec.checked_statuses for label in labels]
-    detail = f"{len(batch.tests)} tests by conflated status"
+    detail = f"{len(view.tests)} tests by conflated status"
     return _bars(s, labels, [float(c) for c in counts.values()], checked, detail, "tests")
 
 
-def per_test_bar(batch: FetchedBatch, spec: PerTestBarSpec, s: Spec) -> m.Metric:
+def per_test_bar(view: BatchView, spec: PerTestBarSpec, s: Spec) -> m.Metric:
     """One bar per test with the scalar, labelled by experience name (job id added to duplicates)."""
     state = Labelled()
-    names = [t.name for t in batch.tests]
-    for t in batch.tests:
-        got = t.scalar(spec.scalar)
-        if got is not None:
-            label = t.name if names.count(t.name) == 1 else f"{t.name} ({t.info.job_id})"
-            state = state.update((t.name, t.info.job_id), label, got.value)
+    names = [t.name for t in view.tests]
+    duplicated = {n for n in names if names.count(n) > 1}
+    for i, got in view.scalars(spec.scalar):
+        t = view.tests[i]
+        label = f"{t.name} ({t.info.job_id})" if t.name in duplicated else t.name
+        state = state.update((t.name, t.info.job_id), label, got.value)
     pairs = state.compute()
     nan_count = sum(1 for _, v in pairs if math.isnan(v))
     pairs = [(label, v) for label, v in pairs if not math.isnan(v)]
     if not pairs:
         return no_value(s, f"no test had a value of {spec.scalar!r}", nan_count)
-    detail = f"{spec.scalar!r} in {len(pairs)} of {len(batch.tests)} tests" + _nan_note(nan_count)
+    detail = f"{spec.scalar!r} in {len(pairs)} of {len(view.tests)} tests" + _nan_note(nan_count)
     metric = _bars(s, [p[0] for p in pairs], [p[1] for p in pairs], [True] * len(pairs), detail,
                    spec.y_axis_name or spec.scalar)
     metric.status = m.rollup([metric.status, _nan_status(s, nan_count)])
     return metric
 
 
-def aggregate_spec(batch: FetchedBatch, spec: BatchMetricSpec, default_nan_policy: NanPolicy) -> m.Metric:
-    """The metric one declared aggregation gives over `batch`."""
+def aggregate_spec(view: BatchView, spec: BatchMetricSpec, default_nan_policy: NanPolicy) -> m.Metric:
+    """The metric one declared aggregation gives over the batch `view` shows."""
     s = resolve(spec, default_nan_policy)
     if isinstance(spec, WeightedMeanSpec):
-        return weighted_mean(batch, spec, s)
+        return weighted_mean(view, spec, s)
     if isinstance(spec, ScalarStatSpec):
-        return scalar_stat(batch, spec, s)
+        return scalar_stat(view, spec, s)
     if isinstance(spec, HistogramSpec):
-        return histogram(batch, spec, s)
+        return histogram(view, spec, s)
     if isinstance(spec, PassRateSpec):
-        return pass_rate(batch, spec, s)
+        return pass_rate(view, spec, s)
     if isinstance(spec, StatusCountsSpec):
-        return status_counts(batch, spec, s)
-    return per_test_bar(batch, spec, s)
+        return status_counts(view, spec, s)
+    return per_test_bar(view, spec, s)
 
 
 __all__ = ["Spec", "aggregate_spec", "no_value", "resolve", "verdict_of"]

@@ -26,6 +26,7 @@ from metrics_build.batch.section import (
     ScalarStatSpec,
     StatusCountsSpec,
 )
+from metrics_build.batch.view import BatchView
 from metrics_build.contract import channel_of_export
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -44,17 +45,6 @@ def stat_name(scalar: str, stat: str) -> str:
 def histogram_name(channel: str) -> str:
     """Name of the default merged histogram of an exported channel."""
     return f"{channel}: distribution"
-
-
-def scalar_names(batch: FetchedBatch) -> list[str]:
-    """Every non-event SCALAR metric name with a value in at least one test, sorted."""
-    names: set[str] = set()
-    for t in batch.tests:
-        for metric in t.metrics:
-            if metric.type == pb.SCALAR_METRIC_TYPE and not metric.event_metric and metric.name not in names \
-                    and t.scalar(metric.name) is not None:
-                names.add(metric.name)
-    return sorted(names)
 
 
 def _exported_doubles(t: TestMetrics) -> Iterable[tuple[str, pb.MetricsData]]:
@@ -89,16 +79,16 @@ def global_edges(extent: Summary, buckets: int) -> list[float] | None:
     return [float(e) for e in edges]
 
 
-def default_specs(batch: FetchedBatch, section: BatchSection) -> list[BatchMetricSpec]:
-    """The aggregations the built-in default runs over `batch`, in output order."""
+def default_specs(view: BatchView, section: BatchSection) -> list[BatchMetricSpec]:
+    """The aggregations the built-in default runs over the batch `view` shows, in output order."""
     specs: list[BatchMetricSpec] = [
         StatusCountsSpec(kind="status_counts", name=STATUS_COUNTS_METRIC, description="tests per conflated status"),
         PassRateSpec(kind="pass_rate", name=PASS_RATE_METRIC, description="share of tests that passed"),
     ]
-    for scalar in scalar_names(batch):
+    for scalar in view.scalar_names():
         for stat in (*DEFAULT_STATS, "count"):
             specs.append(ScalarStatSpec(kind="scalar_stat", name=stat_name(scalar, stat), scalar=scalar, stat=stat))
-    for channel, extent in series_extents(batch).items():
+    for channel, extent in series_extents(view.batch).items():
         edges = global_edges(extent, section.default_histogram_buckets)
         if edges is not None:
             specs.append(HistogramSpec(kind="histogram", name=histogram_name(channel), series=channel, edges=edges,
@@ -158,7 +148,6 @@ __all__ = [
     "global_edges",
     "histogram_name",
     "ran",
-    "scalar_names",
     "series_extents",
     "stat_name",
     "summary_text",

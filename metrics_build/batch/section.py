@@ -102,7 +102,7 @@ class HistogramSpec(_SpecBase):
     upper: float | None = None
     buckets: int | None = Field(default=None, ge=1, le=10_000)
     x_axis_name: str | None = None
-    max_samples: int = Field(default=1_000_000, ge=1000,
+    max_samples: int = Field(default=100_000, ge=1000, le=10_000_000,
                              description="cap on values written for the platform to bin (counts scaled above it)")
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ from metrics_build import model as m
 from metrics_build.batch.compute import SKIPPED_METRIC, BatchOutput, compute_batch_metrics, write_batch_output
 from metrics_build.batch.model import FetchedBatch, SkippedObject
 from metrics_build.batch.section import BatchSection
+from metrics_build.batch.view import BatchView
 from metrics_build.errors import ConfigError
 
 JOB = uuid.UUID("9f0c7d64-2f0e-4e39-8d8a-0d6c1b3e5a77")
@@ -277,3 +278,15 @@ def test_output_is_deterministic_and_written_atomically(tmp_path: Path) -> None:
     assert a.read_bytes() == b.read_bytes() and size == a.stat().st_size
     unpacked = resim_unpack(assert_resim_accepts(a))
     assert {x.name for x in unpacked.metrics} == {"h", "bars", "statuses"}
+
+
+def test_batch_view_agrees_with_test_metrics_scalar() -> None:
+    batch = _batch()
+    extra = make_test("t9", scalars={"speed": 1.0, "only event": 3.0})
+    extra.metrics_named("only event")[0].event_metric = True  # as fetched from a test with events
+    batch = make_batch([*batch.tests, extra])
+    view = BatchView(batch)
+    for i, t in enumerate(batch.tests):
+        for name in ("speed", "distance", "only event", "absent"):
+            assert view.scalar(i, name) == t.scalar(name)
+    assert view.scalar_names() == ["distance", "speed"]  # event-only names are not aggregated by default
