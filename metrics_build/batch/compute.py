@@ -136,7 +136,7 @@ def compute_batch_metrics(batch: FetchedBatch, section: BatchSection, *, config_
 
     if with_defaults or not any(defaults.ran(t) for t in batch.tests):
         scalars = len({s.scalar for s in specs if isinstance(s, ScalarStatSpec)})
-        series = len({s.series for s in specs if isinstance(s, HistogramSpec)})
+        series = len({s.channel for s in specs if isinstance(s, HistogramSpec)})
         out.metrics.append(defaults.summary_text(batch, scalars=scalars, series=series))
     if batch.skipped:
         out.metrics.append(_skipped_metric(batch))

@@ -182,17 +182,17 @@ def histogram(view: BatchView, spec: HistogramSpec, s: Spec) -> m.Metric:
     state = Histogram.empty(spec.bucket_edges())
     had = 0
     for t in view.tests:
-        series = _series(t, spec.series)
+        series = _series(t, spec.channel)
         if series is not None:
             had += 1
             state = state.update(series)
     if state.binned == 0:
         outside = state.underflow + state.overflow
-        reason = (f"none of the {len(view.tests)} tests exported a numeric series {spec.series!r}" if had == 0
-                  else f"no value of {spec.series!r} inside the edges ({outside} outside)")
+        reason = (f"none of the {len(view.tests)} tests exported a numeric series {spec.channel!r}" if had == 0
+                  else f"no value of {spec.channel!r} inside the edges ({outside} outside)")
         return no_value(s, reason, state.nan_count)
     values, scale = state.representatives(spec.max_samples)
-    detail = f"{state.binned} values of {spec.series!r} from {had} of {len(view.tests)} tests"
+    detail = f"{state.binned} values of {spec.channel!r} from {had} of {len(view.tests)} tests"
     if state.underflow or state.overflow:
         detail += f"; {state.underflow} below and {state.overflow} above the edges not shown"
     if scale != 1.0:
@@ -200,7 +200,7 @@ def histogram(view: BatchView, spec: HistogramSpec, s: Spec) -> m.Metric:
     status = m.rollup([_threshold_status(s, [state.minimum, state.maximum]), _nan_status(s, state.nan_count)])
     return m.HistogramMetric(
         name=s.name, values=m.doubles(f"{s.name} values", values, unit=s.unit),
-        buckets=m.histogram_buckets(state.edges), x_axis_name=spec.x_axis_name or spec.series, status=status,
+        buckets=m.histogram_buckets(state.edges), x_axis_name=spec.x_axis_name or spec.channel, status=status,
         importance=s.importance, description=_describe(s, detail + _nan_note(state.nan_count)),
     )
 

@@ -91,7 +91,7 @@ def default_specs(view: BatchView, section: BatchSection) -> list[BatchMetricSpe
     for channel, extent in series_extents(view.batch).items():
         edges = global_edges(extent, section.default_histogram_buckets)
         if edges is not None:
-            specs.append(HistogramSpec(kind="histogram", name=histogram_name(channel), series=channel, edges=edges,
+            specs.append(HistogramSpec(kind="histogram", name=histogram_name(channel), channel=channel, edges=edges,
                                        description="edges from the global min and max over all tests"))
     return specs
 

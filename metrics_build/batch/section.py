@@ -88,29 +88,29 @@ class ScalarStatSpec(_SpecBase):
 
 
 class HistogramSpec(_SpecBase):
-    """A histogram of every test's exported series of `series`, merged on fixed bucket edges.
+    """A histogram of every test's exported series of `channel`, merged on fixed bucket edges.
 
-    Give `edges` (strictly increasing, at least two) or `lower`, `upper` and `buckets` (equal widths).
+    Give `edges` (strictly increasing, at least two) or `lower`, `upper` and `count` (equal widths).
     Values outside the edges are counted as under/overflow (in the description), not binned.
     Thresholds apply to the values themselves: any value above `fails_above` / below `fails_below` fails.
     """
 
     kind: Literal["histogram"]
-    series: str = Field(min_length=1, description="channel name; test mode exports it as `export/<series>`")
+    channel: str = Field(min_length=1, description="channel name; test mode exports it as `export/<channel>`")
     edges: list[float] | None = None
     lower: float | None = None
     upper: float | None = None
-    buckets: int | None = Field(default=None, ge=1, le=10_000)
+    count: int | None = Field(default=None, ge=1, le=10_000, description="number of equal-width buckets")
     x_axis_name: str | None = None
     max_samples: int = Field(default=100_000, ge=1000, le=10_000_000,
                              description="cap on values written for the platform to bin (counts scaled above it)")
 
     @model_validator(mode="after")
     def _fixed_edges(self) -> HistogramSpec:
-        by_range = (self.lower, self.upper, self.buckets)
+        by_range = (self.lower, self.upper, self.count)
         if self.edges is not None:
             if any(x is not None for x in by_range):
-                raise ValueError("give either `edges` or `lower`/`upper`/`buckets`, not both")
+                raise ValueError("give either `edges` or `lower`/`upper`/`count`, not both")
             if len(self.edges) < 2:
                 raise ValueError("`edges` needs at least two values")
             if not all(math.isfinite(e) for e in self.edges):
@@ -118,20 +118,20 @@ class HistogramSpec(_SpecBase):
             if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
                 raise ValueError("`edges` must be strictly increasing")
         else:
-            if self.lower is None or self.upper is None or self.buckets is None:
-                raise ValueError("a histogram needs fixed `edges`, or all of `lower`, `upper` and `buckets`")
+            if self.lower is None or self.upper is None or self.count is None:
+                raise ValueError("a histogram needs fixed `edges`, or all of `lower`, `upper` and `count`")
             if not (math.isfinite(self.lower) and math.isfinite(self.upper)) or self.upper <= self.lower:
                 raise ValueError("`lower` and `upper` must be finite with lower < upper")
         return self
 
     def bucket_edges(self) -> list[float]:
-        """The fixed edges: `edges` as given, or `buckets` equal widths from `lower` to `upper`."""
+        """The fixed edges: `edges` as given, or `count` equal widths from `lower` to `upper`."""
         if self.edges is not None:
             return list(self.edges)
-        if self.lower is None or self.upper is None or self.buckets is None:  # unreachable once validated
+        if self.lower is None or self.upper is None or self.count is None:  # unreachable once validated
             raise ValueError(f"histogram {self.name!r} has no edges")
-        step = (self.upper - self.lower) / self.buckets
-        return [self.lower + i * step for i in range(self.buckets)] + [self.upper]
+        step = (self.upper - self.lower) / self.count
+        return [self.lower + i * step for i in range(self.count)] + [self.upper]
 
 
 class PassRateSpec(_SpecBase):
@@ -251,10 +251,10 @@ default_histogram_buckets = 20
 # [[batch.metrics]]
 # kind = "histogram"               # fixed edges, so shards merge exactly
 # name = "speed distribution"
-# series = "speed"                 # the channel test mode exported as export/speed
+# channel = "speed"                # the channel test mode exported as export/speed
 # lower = 0.0
 # upper = 40.0
-# buckets = 20
+# count = 20                       # or: edges = [0, 5, 10, 20, 40]
 #
 # [[batch.metrics]]
 # kind = "pass_rate"               # by each test's metrics status, or by `metric`'s status

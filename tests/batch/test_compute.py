@@ -97,7 +97,7 @@ def test_weighted_mean_leaves_out_tests_without_the_weight() -> None:
 
 def test_histogram_merges_every_test_on_fixed_edges() -> None:
     edges = [0.0, 5.0, 8.0, 10.0, 12.0, 15.0]
-    out = _run(_section({"kind": "histogram", "name": "h", "series": "speed", "edges": edges}))
+    out = _run(_section({"kind": "histogram", "name": "h", "channel": "speed", "edges": edges}))
     metric = out.metric("h")
     assert isinstance(metric, m.HistogramMetric)
     allv = np.concatenate(SERIES)
@@ -111,7 +111,7 @@ def test_histogram_merges_every_test_on_fixed_edges() -> None:
 
 def test_histogram_thresholds_apply_to_values() -> None:
     allv = np.concatenate(SERIES)
-    spec = {"kind": "histogram", "name": "h", "series": "speed", "lower": 0, "upper": 20, "buckets": 4,
+    spec = {"kind": "histogram", "name": "h", "channel": "speed", "lower": 0, "upper": 20, "count": 4,
             "fails_above": float(allv.max()) - 0.01, "severity": "warn"}
     assert _run(_section(spec)).metric("h").status is m.Status.FAIL_WARN
     spec["fails_above"] = float(allv.max()) + 0.01
@@ -119,7 +119,7 @@ def test_histogram_thresholds_apply_to_values() -> None:
 
 
 def test_histogram_of_a_missing_or_string_series_says_so() -> None:
-    out = _run(_section({"kind": "histogram", "name": "h", "series": "gear", "edges": [0, 1]}))
+    out = _run(_section({"kind": "histogram", "name": "h", "channel": "gear", "edges": [0, 1]}))
     metric = out.metric("h")
     assert isinstance(metric, m.TextMetric) and metric.status is m.Status.NOT_APPLICABLE
     assert "none of the 8 tests exported a numeric series 'gear'" in metric.text
@@ -258,14 +258,14 @@ def test_skipped_objects_are_reported() -> None:
 
 def test_name_collisions_are_a_config_error() -> None:
     # "h values" is the data name of histogram "h"; a metric of that name would clash with it.
-    section = _section({"kind": "histogram", "name": "h", "series": "speed", "edges": [0, 100]},
+    section = _section({"kind": "histogram", "name": "h", "channel": "speed", "edges": [0, 100]},
                        {"kind": "pass_rate", "name": "h values"})
     with pytest.raises(ConfigError, match="'h values'"):
         compute_batch_metrics(_batch(), section, config_dir=None)
 
 
 def test_output_is_deterministic_and_written_atomically(tmp_path: Path) -> None:
-    section = _section({"kind": "histogram", "name": "h", "series": "speed", "lower": 0, "upper": 20, "buckets": 5},
+    section = _section({"kind": "histogram", "name": "h", "channel": "speed", "lower": 0, "upper": 20, "count": 5},
                        {"kind": "per_test_bar", "name": "bars", "scalar": "speed"},
                        {"kind": "status_counts", "name": "statuses"})
     first = compute_batch_metrics(_batch(), section, config_dir=None)

@@ -38,7 +38,7 @@ def test_commented_examples_in_the_default_toml_are_valid() -> None:
     for line in DEFAULT_BATCH_TOML.splitlines():
         stripped = line.removeprefix("# ")
         if stripped.startswith(("[[batch.", "kind", "name", "scalar", "weight", "stat", "fails_", "severity",
-                                "series", "lower", "upper", "buckets", "function")):
+                                "channel", "lower", "upper", "count", "function")):
             line = stripped.split("  #")[0]
         lines.append(line)
     section = _section("\n".join(lines))
@@ -69,7 +69,7 @@ nan_policy = "skip"
 [[batch.metrics]]
 kind = "histogram"
 name = "h"
-series = "speed"
+channel = "speed"
 edges = [0, 1, 5]
 """)
     w, p, h = section.metrics
@@ -80,7 +80,7 @@ edges = [0, 1, 5]
 
 
 def test_equal_width_edges_match_numpy_linspace() -> None:
-    spec = HistogramSpec(kind="histogram", name="h", series="x", lower=-1.5, upper=3.7, buckets=13)
+    spec = HistogramSpec(kind="histogram", name="h", channel="x", lower=-1.5, upper=3.7, count=13)
     edges = spec.bucket_edges()
     np.testing.assert_allclose(edges, np.linspace(-1.5, 3.7, 14), rtol=0, atol=1e-12)
     assert edges[0] == -1.5 and edges[-1] == 3.7
@@ -92,11 +92,11 @@ def test_equal_width_edges_match_numpy_linspace() -> None:
     ({"kind": "scalar_stat", "name": "x", "scalar": "s", "stat": "avg"}, "p<q>"),
     ({"kind": "weighted_mean", "name": "x", "scalar": "s", "weight_by": "scalar"}, "needs `weight`"),
     ({"kind": "weighted_mean", "name": "x", "scalar": "s", "weight": "w"}, "only used with"),
-    ({"kind": "histogram", "name": "x", "series": "s"}, "fixed `edges`"),
-    ({"kind": "histogram", "name": "x", "series": "s", "edges": [0, 0, 1]}, "strictly increasing"),
-    ({"kind": "histogram", "name": "x", "series": "s", "edges": [1]}, "at least two"),
-    ({"kind": "histogram", "name": "x", "series": "s", "lower": 1, "upper": 0, "buckets": 3}, "lower < upper"),
-    ({"kind": "histogram", "name": "x", "series": "s", "edges": [0, 1], "buckets": 3}, "not both"),
+    ({"kind": "histogram", "name": "x", "channel": "s"}, "fixed `edges`"),
+    ({"kind": "histogram", "name": "x", "channel": "s", "edges": [0, 0, 1]}, "strictly increasing"),
+    ({"kind": "histogram", "name": "x", "channel": "s", "edges": [1]}, "at least two"),
+    ({"kind": "histogram", "name": "x", "channel": "s", "lower": 1, "upper": 0, "count": 3}, "lower < upper"),
+    ({"kind": "histogram", "name": "x", "channel": "s", "edges": [0, 1], "count": 3}, "not both"),
     ({"kind": "pass_rate", "name": "x", "fails_below": float("nan")}, "cannot be NaN"),
     ({"kind": "pass_rate", "name": "x", "colour": "red"}, "Extra inputs are not permitted"),
     ({"kind": "median", "name": "x"}, "does not match any of the expected tags"),
