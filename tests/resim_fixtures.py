@@ -144,6 +144,8 @@ def _add_orphans_and_events(writer: ResimMetricsWriter, speed: SeriesMetricsData
     writer.add_series_metrics_data("export/orphan").with_series(np.array([1.0, float("nan"), 3.0]))
     lanes = SeriesMetricsData("lane", series=np.array(["a", "b", "a", "a", "b", "b", "a", "a"]))
     writer.add_metrics_data(speed.group_by(lanes))
+    run_ids = np.array([uuid.UUID(int=0x2000 + i) for i in range(len(speed.series))], dtype=object)
+    writer.add_metrics_data(SeriesMetricsData("run ids", series=run_ids, index_data=speed.index_data))
     event_metric = (writer.add_scalar_metric("event value").with_value(2.5).with_status(PASSED)
                     .with_importance(HIGH).is_event_metric())
     event_metric_twin = (writer.add_scalar_metric("second event value").with_value(3.5).with_status(PASSED)

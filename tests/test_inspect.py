@@ -39,7 +39,7 @@ def test_every_metric_has_a_row_with_type_status_and_summary() -> None:
         row = _row(text, name)
         for cell in cells:
             assert cell in row, (name, cell, row)
-    assert text.startswith("job 6c1e0b52-3f3a-4d0e-9a43-2f0d1c3b5a71  status FAIL_WARN  14 metrics, 23 data, 2 events")
+    assert text.startswith("job 6c1e0b52-3f3a-4d0e-9a43-2f0d1c3b5a71  status FAIL_WARN  14 metrics, 24 data, 2 events")
     assert text.endswith("valid: yes\n")
 
 
