@@ -59,14 +59,24 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
         report.rows_read += 1
         report.skip("invalid JSON document")
         return FileData(report=report)
+    return read_document(document, rel, options, report)
+
+
+def looks_like_results(document: Any) -> bool:
+    """True for a non-empty object whose every value is an object (job name -> metric -> value)."""
+    return isinstance(document, dict) and bool(document) and all(isinstance(v, dict) for v in document.values())
+
+
+def read_document(document: Any, rel: str, options: SourceOptions, report: SourceReport) -> FileData:
+    """Results, episodes and their channels from a parsed eval document (else read as samples)."""
+    report.format = FORMAT
     if isinstance(document, list):
         if any(_is_episode(item) for item in document):
             return _episodes_data(document, rel, options, report)
     elif isinstance(document, dict):
         results = document.get("results", document.get("metrics"))
         episodes = document.get("episodes")
-        if not isinstance(results, dict) and not isinstance(episodes, list) and document and all(
-                isinstance(value, dict) for value in document.values()):
+        if not isinstance(results, dict) and not isinstance(episodes, list) and looks_like_results(document):
             results = document
         if isinstance(results, dict) or isinstance(episodes, list):
             data = _episodes_data(episodes if isinstance(episodes, list) else [], rel, options, report)

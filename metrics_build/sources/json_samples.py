@@ -23,6 +23,7 @@ from metrics_build.sources._timestamps import TimeAxis
 from metrics_build.sources.jsonl_steps import as_step
 
 FORMAT = "json"
+RESULT_WORDS = ("metrics", "results", "eval")
 LIST_KEYS = ("samples", "records", "data", "rows", "points", "entries", "items")
 
 
@@ -42,6 +43,13 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
         report.rows_read += 1
         report.skip("invalid JSON document")
         return FileData(report=report)
+    if find_records(document)[0] is None and any(word in path.name.lower() for word in RESULT_WORDS):
+        # A `job -> metric -> value` object in, say, metrics.json is eval-runner output. Only files
+        # named like results qualify: a config.json of nested sections has the same shape.
+        from metrics_build.sources import eval_runner  # eval_runner imports this module
+
+        if eval_runner.looks_like_results(document):
+            return eval_runner.read_document(document, rel, options, report)
     return read_document(document, rel, options, report)
 
 

@@ -89,3 +89,10 @@ def test_nonfinite_and_huge_values(tmp_path: Path, policy: str) -> None:
         assert math.isnan(job["a"]) and job["b"] == 1e308 and job["c"] == math.inf and job["d"] == math.inf
         assert loaded.episodes[0].reward is not None and math.isnan(loaded.episodes[0].reward)
         assert math.isnan(values(reward)[0]) and values(reward)[1] == 1e308
+
+
+def test_results_shaped_json_under_another_name_is_read_as_results(tmp_path: Path) -> None:
+    write_text(tmp_path / "metrics.json", json.dumps({"job_a": {"score": 0.5, "label": "ok"}, "job_b": {"score": 1}}))
+    loaded = load(tmp_path)
+    assert loaded.results == {"job_a": {"score": 0.5, "label": "ok"}, "job_b": {"score": 1}}
+    assert loaded.reports[0].format == "eval" and loaded.reports[0].rows_read == 2
