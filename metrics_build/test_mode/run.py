@@ -12,10 +12,12 @@ import uuid
 from pathlib import Path
 
 from metrics_build import config as c
-from metrics_build.errors import InputError
+from metrics_build.errors import InputError, InvalidMetricsError
 from metrics_build.sources import SourceOptions, load_logs
 from metrics_build.test_mode.compute import TestModeOutput, compute
-from metrics_build.writer import JobMetricsWriter
+from metrics_build.validate import validate_job_metrics
+from metrics_build.wire import metrics_pb2 as pb
+from metrics_build.writer import JobMetricsWriter, write_atomic
 
 log = logging.getLogger("metrics_build.test_mode")
 
@@ -41,8 +43,8 @@ def load_run_config(config_path: Path | None) -> tuple[c.MetricsConfig, Path | N
     return c.load_config(config_path), config_path.resolve().parent
 
 
-def write_output(output: TestModeOutput, path: Path, job_id: uuid.UUID) -> int:
-    """Validate and atomically write `output`; returns the file size."""
+def build_message(output: TestModeOutput, job_id: uuid.UUID) -> pb.JobMetrics:
+    """The JobMetrics message of `output` (not validated yet)."""
     writer = JobMetricsWriter(job_id)
     for metric in output.metrics:
         writer.add_metric(metric)
@@ -50,7 +52,25 @@ def write_output(output: TestModeOutput, path: Path, job_id: uuid.UUID) -> int:
         writer.add_data(data)
     for event in output.events:
         writer.add_event(event)
-    return writer.write(path)
+    return writer.build()
+
+
+def write_message(msg: pb.JobMetrics, path: Path) -> int:
+    """Validate (every violation at once), serialize deterministically and write atomically.
+
+    This is `JobMetricsWriter.write` split in two, so that the caller can drop the loaded channels
+    between building the message and serializing it (the message holds its own copy of every series;
+    on a large log that lowers peak memory by the size of the channels).
+
+    Raises:
+        InvalidMetricsError: the platform would reject the message; nothing is written.
+    """
+    violations = validate_job_metrics(msg)
+    if violations:
+        raise InvalidMetricsError(violations)
+    payload = msg.SerializeToString(deterministic=True)
+    write_atomic(path, payload)
+    return len(payload)
 
 
 def run_test_mode(*, inputs: Path, outputs: Path, config_path: Path | None, job_id: uuid.UUID | None) -> int:
@@ -71,10 +91,13 @@ def run_test_mode(*, inputs: Path, outputs: Path, config_path: Path | None, job_
                          f"(test mode reads the test's logs from {inputs / LOGS_DIR})")
     loaded = load_logs(inputs / LOGS_DIR, source_options(config.sources))
     output = compute(config, loaded, config_dir=config_dir)
+    counts = f"{len(output.metrics)} metrics, {len(output.data)} data, {len(output.events)} events"
+    failures = output.python_failures
+    msg = build_message(output, job_id or DEFAULT_JOB_ID)
+    del loaded, output  # the channels' arrays are no longer needed: free them before serializing
     path = outputs / OUTPUT_NAME
-    size = write_output(output, path, job_id or DEFAULT_JOB_ID)
-    log.info("wrote %s: %d metrics, %d data, %d events, %d bytes in %.2f s", path, len(output.metrics),
-             len(output.data), len(output.events), size, time.perf_counter() - started)
-    if output.python_failures:
-        log.warning("Python metrics failed (see their FAIL_BLOCK metrics): %s", ", ".join(output.python_failures))
+    size = write_message(msg, path)
+    log.info("wrote %s: %s, %d bytes in %.2f s", path, counts, size, time.perf_counter() - started)
+    if failures:
+        log.warning("Python metrics failed (see their FAIL_BLOCK metrics): %s", ", ".join(failures))
     return 0
