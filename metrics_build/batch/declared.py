@@ -172,7 +172,7 @@ def scalar_stat(view: BatchView, spec: ScalarStatSpec, s: Spec) -> m.Metric:
         summary = Summary().update(values)
         value = summary.compute(spec.stat)
         nan_count = summary.nan_count
-    if value is None:
+    if value is None or had == nan_count:  # e.g. a sum over no values is 0, but says nothing here
         return no_value(s, f"no test had a value of {spec.scalar!r}", nan_count)
     return _scalar(s, value, detail, nan_count, s.unit or unit)
 
@@ -211,8 +211,10 @@ def verdict_of(t: TestMetrics, metric: str | None, warn_passes: bool) -> bool | 
         return None
     status: int | None
     if metric is None:
+        if t.info.job_metrics_status == "NOT_APPLICABLE":
+            return None
         status = _API_STATUS.get(t.info.job_metrics_status or "")
-        if status is None:
+        if status is None:  # no (or an unknown) metrics status: judge by the conflated status
             status = _CONFLATED_VERDICT.get(t.info.conflated_status or "")
     else:
         found = t.metrics_named(metric)

@@ -16,6 +16,7 @@ from oracle import assert_resim_accepts, resim_unpack
 
 from metrics_build import model as m
 from metrics_build.batch.compute import SKIPPED_METRIC, BatchOutput, compute_batch_metrics, write_batch_output
+from metrics_build.batch.declared import verdict_of
 from metrics_build.batch.model import FetchedBatch, SkippedObject
 from metrics_build.batch.section import BatchSection
 from metrics_build.batch.view import BatchView
@@ -290,3 +291,20 @@ def test_batch_view_agrees_with_test_metrics_scalar() -> None:
         for name in ("speed", "distance", "only event", "absent"):
             assert view.scalar(i, name) == t.scalar(name)
     assert view.scalar_names() == ["distance", "speed"]  # event-only names are not aggregated by default
+
+
+def test_sum_of_a_scalar_no_test_has_is_not_zero_but_no_value() -> None:
+    out = _run(_section({"kind": "scalar_stat", "name": "total", "scalar": "absent", "stat": "sum"},
+                        {"kind": "scalar_stat", "name": "n", "scalar": "absent", "stat": "count"}))
+    assert isinstance(out.metric("total"), m.TextMetric)
+    assert _scalar(out, "n").value == 0.0
+
+
+@pytest.mark.parametrize(("job_metrics_status", "conflated", "verdict"), [
+    ("PASSED", "PASSED", True), ("RAW", "PASSED", True), ("FAIL_WARN", "WARNING", False),
+    ("FAIL_BLOCK", "BLOCKER", False), ("NOT_APPLICABLE", "PASSED", None),
+    ("NO_STATUS_REPORTED", "BLOCKER", False), ("SOMETHING_NEW", "PASSED", True), ("FAIL_BLOCK", "ERROR", None),
+])
+def test_verdict_by_test_status(job_metrics_status: str, conflated: str, verdict: bool | None) -> None:
+    t = make_test("x", scalars={"a": 1.0}, conflated=conflated, job_metrics_status=job_metrics_status)
+    assert verdict_of(t, None, warn_passes=False) is verdict
