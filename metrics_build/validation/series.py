@@ -59,7 +59,7 @@ def disagreement(a: pb.MetricsData, b: pb.MetricsData) -> str | None:
     """
     member_a, member_b = a.WhichOneof("data"), b.WhichOneof("data")
     if member_a is None:
-        return "the first holds no data"
+        return "it holds no data"
     if member_a != member_b:
         return f"one holds {member_a}, the other {member_b or 'nothing'}"
     if member_a == "series":
@@ -73,7 +73,7 @@ def disagreement(a: pb.MetricsData, b: pb.MetricsData) -> str | None:
         return f"category counts differ ({len(map_a)} vs {len(map_b)})"
     for key in sorted(map_a):
         if key not in map_b:
-            return f"category {key!r} is missing from the second"
+            return f"category {key!r} is missing from the other"
         len_a, len_b = series_length(map_a[key]), series_length(map_b[key])
         if len_a is None or len_b is None:
             return f"category {key!r} has a series with no values member"

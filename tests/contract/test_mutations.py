@@ -9,6 +9,7 @@ be `extra:` ones (we never claim the platform would reject a file it accepts).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ import pytest
 from oracle import resim_rejects
 from resim_fixtures import resim_written_bytes
 
+from metrics_build import validate as validate_module
 from metrics_build.validate import validate_job_metrics
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -342,6 +344,10 @@ EXTRA: list[Mutation] = [
              "extra:double-over-time.legend-length", reason="a legend of another length mislabels series"),
     Mutation("bar chart legend too long", lambda m: bars(m).legend_series_names.append("ghost"),
              "extra:bar-chart.legend-length", reason="a legend of another length mislabels series"),
+    Mutation("line plot legend too long", lambda m: line(m).legend_series_names.append("ghost"),
+             "extra:line-plot.legend-length", reason="a legend of another length mislabels series"),
+    Mutation("states legend too long", lambda m: states(m).legend_series_names.append("ghost"),
+             "extra:states-over-time.legend-length", reason="a legend of another length mislabels series"),
     Mutation("failure state outside states_set with no series", _drop_states_series,
              "extra:states-over-time.failure-states",
              reason="the platform checks this only inside its per-series loop"),
@@ -351,6 +357,8 @@ EXTRA: list[Mutation] = [
              "extra:scalar.failure-nan", reason="a NaN threshold never fires"),
     Mutation("over-time NaN threshold", _set(lambda m: dot(m).failure_definition[0], "fails_below", NAN),
              "extra:double-over-time.failure-nan", reason="a NaN threshold never fires"),
+    Mutation("summary NaN threshold", _set(lambda m: summary(m).failure_definition, "fails_below", NAN),
+             "extra:double-summary.failure-nan", reason="a NaN threshold never fires"),
     Mutation("unknown metric status", _set(lambda m: metric(m, "text"), "status", 9), "extra:enum.unknown-value",
              reason="ReSim's unpacker raises on unknown enum numbers"),
     Mutation("unknown event importance", _set(lambda m: event(m, "hard brake"), "importance", 42),
@@ -392,6 +400,21 @@ def _mutated(mutation: Mutation) -> bytes:
     msg = pb.JobMetrics.FromString(GOLDEN)
     mutation.apply(msg)
     return msg.SerializeToString()
+
+
+def _documented_as(rule: str, documented: str) -> bool:
+    """`rule` is the documented rule, where `<type>` in the documentation stands for any type slug."""
+    pattern = re.escape(documented).replace(re.escape("<type>"), r"[\w-]+")
+    return re.fullmatch(pattern, rule) is not None
+
+
+def test_table_covers_every_documented_extra_rule() -> None:
+    documented = set(re.findall(r"`(extra:[\w.<>-]+)`", validate_module.__doc__ or ""))
+    assert len(documented) >= 15
+    for doc_rule in sorted(documented):
+        assert any(_documented_as(m.rule or "", doc_rule) for m in EXTRA), f"no EXTRA row for {doc_rule}"
+    for m in EXTRA:
+        assert any(_documented_as(m.rule or "", d) for d in documented), f"{m.rule} is not documented"
 
 
 def test_golden_is_valid_for_both() -> None:
