@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from resim_fixtures import resim_written_bytes
 
 from metrics_build.inspect import render
@@ -108,3 +110,16 @@ def test_odd_content_is_escaped_truncated_and_never_crashes() -> None:
     assert "(no values)" in _row(text, "no values")
     assert "job (none)  status -" in text
     assert text.rstrip().endswith("(run `metrics-build validate` to list them)")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_render_never_raises_on_corrupted_files(data: st.DataObject) -> None:
+    raw = bytearray(resim_written_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    try:
+        msg = pb.JobMetrics.FromString(bytes(raw))
+    except Exception:  # not parseable: the reader reports it before rendering
+        return
+    assert render(msg, show_data=True).endswith("\n")
