@@ -349,7 +349,8 @@ def _legend(legend: Sequence[str | None] | None, series: Iterable[md.Data]) -> l
     """Legend entries; a None entry (or a missing legend) takes the series' data name."""
     names = [d.name for d in series]
     given = list(legend or [])
-    return [given[i] if i < len(given) and given[i] is not None else name for i, name in enumerate(names)]
+    given += [None] * (len(names) - len(given))
+    return [entry if entry is not None else name for entry, name in zip(given, names, strict=False)]
 
 
 def _summary_index(target: pb.DoubleSummaryMetricValues, index: object) -> None:

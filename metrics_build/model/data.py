@@ -2,7 +2,7 @@
 
 Values go in as NumPy arrays and are normalised once, without per-element Python loops (except for
 UUID text, which is validated element by element and is small in practice):
-DOUBLE → float64, TIMESTAMP → int64 ns, STRING → NumPy str, UUID → canonical lowercase text,
+DOUBLE → float64, TIMESTAMP → int64 ns, STRING → NumPy str or object arrays of `str`, UUID → canonical lowercase text,
 STATUS → int8 status numbers.
 """
 
@@ -20,6 +20,19 @@ from metrics_build.model.enums import SeriesKind, Status
 from metrics_build.model.times import to_ns_array
 
 
+def _strings(values: Any) -> npt.NDArray[Any]:
+    """Strings as given: a NumPy unicode array is kept; anything else becomes an object array of `str`.
+
+    Converting Python strings to a NumPy unicode array would silently drop trailing NUL characters.
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U":
+        return values
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim == 1 and not all(isinstance(v, str) for v in arr):
+        arr = np.array([str(v) for v in arr], dtype=object)
+    return arr
+
+
 def normalise(kind: SeriesKind, values: Any) -> npt.NDArray[Any]:
     """`values` as the canonical 1-D array for `kind` (see the module docstring)."""
     arr: npt.NDArray[Any]
@@ -28,7 +41,7 @@ def normalise(kind: SeriesKind, values: Any) -> npt.NDArray[Any]:
     elif kind is SeriesKind.TIMESTAMP:
         arr = to_ns_array(values)
     elif kind is SeriesKind.STRING:
-        arr = np.asarray(values, dtype=np.str_)
+        arr = _strings(values)
     elif kind is SeriesKind.UUID:
         arr = np.asarray([str(v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))) for v in values],
                          dtype=np.str_)
@@ -127,7 +140,7 @@ def group_by(
     """
     if len(data) != len(by):
         raise ValueError(f"cannot group {data.name!r} ({len(data)}) by {by.name!r} ({len(by)}): lengths differ")
-    keys = by.values.astype(np.str_)
+    keys = by.values.astype(object) if by.values.dtype.kind in "OU" else by.values.astype(np.str_)
     cats, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")
     suffix = f"-grouped-by-{by.name}"

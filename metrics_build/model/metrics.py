@@ -212,7 +212,7 @@ class StatesOverTimeMetric(Metric):
     def __post_init__(self) -> None:
         if self.statuses is None:
             failing = Status.FAIL_BLOCK if self.status is Status.FAIL_BLOCK else Status.FAIL_WARN
-            bad = np.asarray(list(self.failure_states), dtype=np.str_)
+            bad = np.asarray(list(self.failure_states), dtype=object)
             made: list[Data] = []
             for s in self.states:
                 if isinstance(s, GroupedData):

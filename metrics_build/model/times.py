@@ -29,7 +29,8 @@ def to_ns_array(values: Any) -> npt.NDArray[np.int64]:
     if arr.dtype.kind == "f":
         whole = np.floor(arr)
         frac_ns = np.rint((arr - whole) * NS_PER_S).astype(np.int64)
-        return whole.astype(np.int64) * NS_PER_S + frac_ns
+        total: npt.NDArray[np.int64] = whole.astype(np.int64) * NS_PER_S + frac_ns
+        return total
     if arr.dtype.kind == "O" and all(isinstance(v, dt.datetime) for v in arr.ravel()):
         return np.array([to_ns(v) for v in arr.ravel()], dtype=np.int64).reshape(arr.shape)
     raise TypeError(f"timestamps must be datetime64, integer nanoseconds or float seconds, not {arr.dtype}")
