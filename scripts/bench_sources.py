@@ -6,7 +6,9 @@
 Generates (unless --file is given) a nested step log with 5 numeric metrics per row, then times,
 each in a fresh process so peak RSS is its own: (1) a bare loop of `orjson.loads` over the lines,
 (2) `metrics_build.sources.load_logs` on a directory holding the file (discovery, parsing, columns,
-non-finite policy). Prints best and median wall time and peak RSS, as a markdown table.
+non-finite policy; two processes on two CPUs), (3) the JSONL reader forced to one process. Prints
+best and median wall time and peak RSS (of the measured process; a forked worker's is not included),
+as a markdown table.
 """
 
 from __future__ import annotations
@@ -54,13 +56,19 @@ def _measure(kind: str, path: Path) -> dict[str, float]:
             for line in stream:
                 loads(line)
         samples = 0
-    else:
+    elif kind == "reader":
         from metrics_build.sources import SourceOptions, load_logs
 
         loaded = load_logs(path.parent, SourceOptions())
         samples = sum(len(channel) for channel in loaded.channels.values())
+    else:
+        from metrics_build.sources import SourceOptions, jsonl_steps
+
+        data = jsonl_steps.read(path, path.name, SourceOptions(), parallel_min_bytes=2**62)
+        samples = sum(len(channel) for channel in data.channels)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "samples": samples}
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_rss_mb": _peak_rss_mb(), "worker_peak_mb": worker_mb, "samples": samples}
 
 
 def _peak_rss_mb() -> float:
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--file", type=Path, default=None, help="use this step log instead of generating one")
     parser.add_argument("--keep", action="store_true", help="keep the generated file (its path is printed)")
-    parser.add_argument("--measure", choices=["orjson", "reader"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["orjson", "reader", "reader-1"], help=argparse.SUPPRESS)
     ns = parser.parse_args(argv)
     if ns.measure:
         print(json.dumps(_measure(ns.measure, ns.file)))
@@ -100,18 +108,22 @@ def main(argv: list[str] | None = None) -> int:
         generate(path, ns.rows)
         print(f"generated {path} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     size_mb = path.stat().st_size / 2**20
-    results: dict[str, list[dict[str, float]]] = {"orjson": [], "reader": []}
+    results: dict[str, list[dict[str, float]]] = {"orjson": [], "reader": [], "reader-1": []}
     for _ in range(ns.repeat):
         for kind in results:  # interleaved, so machine load affects both alike
             results[kind].append(_run(kind, path))
     print(f"file: {size_mb:.0f} MiB, {ns.rows if ns.file is None else '?'} rows; repeats: {ns.repeat}\n")
-    print("| what | best s | median s | peak RSS MiB | RSS / file |")
-    print("|---|---|---|---|---|")
-    names = {"orjson": "bare `orjson.loads` loop", "reader": "`load_logs` (JSONL reader, columns)"}
+    print("| what | best s | median s | peak RSS MiB | RSS / file | forked worker's peak RSS MiB |")
+    print("|---|---|---|---|---|---|")
+    names = {"orjson": "bare `orjson.loads` loop", "reader": "`load_logs` (JSONL reader, columns)",
+             "reader-1": "JSONL reader, one process (no fork)"}
     for kind, runs in results.items():
         secs = [r["seconds"] for r in runs]
         rss = max(r["peak_rss_mb"] for r in runs)
-        print(f"| {names[kind]} | {min(secs):.2f} | {statistics.median(secs):.2f} | {rss:.0f} | {rss / size_mb:.2f} |")
+        worker = max(r["worker_peak_mb"] for r in runs)
+        worker_text = f"{worker:.0f}" if worker else "-"
+        print(f"| {names[kind]} | {min(secs):.2f} | {statistics.median(secs):.2f} | {rss:.0f} | {rss / size_mb:.2f} "
+              f"| {worker_text} |")
     samples = {r["samples"] for r in results["reader"]}
     print(f"\nsamples read by load_logs: {sorted(samples)}")
     if ns.file is None and not ns.keep:

@@ -147,6 +147,32 @@ class ColumnSet:
         column.times.append(np.array(pending.times, dtype=np.int64))
         column.pending = _Pending()
 
+    def absorb(self, later: ColumnSet) -> bool:
+        """Append `later` (read from the rows after this one's) channel by channel.
+
+        Returns False, leaving this set unusable, when a channel has different kinds in the two
+        sets: the kind would then have been fixed differently by one pass over all rows.
+        """
+        self.flush()
+        later.flush()
+        for name, column in later._columns.items():
+            mine = self._columns.get(name)
+            if mine is None:
+                self._columns[name] = column
+                continue
+            if mine.kind is not column.kind:
+                return False
+            mine.values.extend(column.values)
+            mine.steps.extend(column.steps)
+            mine.times.extend(column.times)
+            mine.unit = mine.unit or column.unit
+        report, other = self.report, later.report
+        report.rows_read += other.rows_read
+        report.rows_skipped += other.rows_skipped
+        report.skip_reasons.update(other.skip_reasons)
+        report.values_dropped.update(other.values_dropped)
+        return True
+
     def finish(self, nonfinite: NonFinitePolicy) -> list[Channel]:
         """Build the channels in order of first appearance, applying the non-finite policy."""
         self.flush()

@@ -13,21 +13,31 @@ import orjson
 CHUNK_BYTES = 1 << 18
 
 
-def line_chunks(stream: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[list[bytes]]:
+def line_chunks(stream: BinaryIO, size: int = CHUNK_BYTES, end: int | None = None) -> Iterator[list[bytes]]:
     """Yield the non-empty lines of `stream` in lists covering about `size` bytes each.
 
     Chunks end on a newline, so memory stays bounded by the chunk size however long the file is
-    (a single line longer than the chunk is still returned whole).
+    (a single line longer than the chunk is still returned whole). With `end` (an offset just after
+    a newline, from `split_offset`), reading stops there.
     """
-    while True:
-        block = stream.read(size)
+    position = stream.tell()
+    while end is None or position < end:
+        block = stream.read(size if end is None else min(size, end - position))
         if not block:
             return
         if not block.endswith(b"\n"):
             block += stream.readline()
+        position += len(block)
         lines = [line for line in block.split(b"\n") if line]
         if lines:
             yield lines
+
+
+def split_offset(stream: BinaryIO, near: int) -> int:
+    """The offset just after the first newline at or after `near` (the stream's end if none)."""
+    stream.seek(max(near - 1, 0))
+    stream.readline()
+    return stream.tell()
 
 
 @contextmanager

@@ -82,3 +82,9 @@ def test_nul_bytes_do_not_abort(tmp_path: Path) -> None:
     loaded = load(tmp_path)
     assert values(loaded.channels["v"]) == [1.0, 3.0] and steps(loaded.channels["v"]) == [1, 3]
     assert loaded.reports[0].values_dropped == {"type mismatch": 1}
+
+
+def test_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_bytes(b"\xef\xbb\xbfstep,x\r\n1,2\r\n3,4\r\n")
+    loaded = load(tmp_path)
+    assert sorted(loaded.channels) == ["x"] and steps(loaded.channels["x"]) == [1, 3]

@@ -189,3 +189,67 @@ def test_large_uniform_log_uses_columns_and_matches_numpy(tmp_path: Path) -> Non
     np.testing.assert_array_equal(channels["y"].timestamps_ns, expected_ns)
     # Channels read from the same rows share one step array instead of holding copies.
     assert channels["x"].steps is channels["y"].steps
+
+
+def test_byte_order_mark_and_crlf_line_ends(tmp_path: Path) -> None:
+    (tmp_path / "metrics.jsonl").write_bytes(b'\xef\xbb\xbf{"step": 1, "x": 1}\r\n{"step": 2, "x": 2}\r\n')
+    loaded = load(tmp_path)
+    assert values(loaded.channels["x"]) == [1.0, 2.0] and loaded.reports[0].rows_skipped == 0
+
+
+def _as_plain(data: object) -> object:
+    channels = [(c.name, c.kind, values(c), steps(c), times(c), c.unit, c.source) for c in data.channels]  # type: ignore[attr-defined]
+    report = data.report  # type: ignore[attr-defined]
+    return channels, (report.rows_read, report.rows_skipped, dict(report.skip_reasons), dict(report.values_dropped))
+
+
+def _both_ways(path: Path, options: SourceOptions = SourceOptions()) -> tuple[object, object]:
+    sequential = jsonl_steps.read(path, "metrics.jsonl", options, parallel_min_bytes=2**62)
+    halves = jsonl_steps.read(path, "metrics.jsonl", options, parallel_min_bytes=0)
+    return _as_plain(sequential), _as_plain(halves)
+
+
+def test_reading_in_two_processes_equals_one_pass(tmp_path: Path) -> None:
+    lines: list[str | dict[str, object]] = []
+    for i in range(3000):
+        row: dict[str, object] = {"ts": 1700000000 + i, "step": i, "metrics": {"loss": 1.0 / (i + 1)}}
+        if i % 7 == 0:
+            row["metrics"]["acc"] = i / 3000  # type: ignore[index]
+        if i > 2000:
+            row["metrics"]["late"] = "word" if i % 2 else float("nan")  # type: ignore[index]
+        lines.append(json.dumps(row))
+        if i % 500 == 3:
+            lines.append("{broken")
+    path = write_lines(tmp_path / "metrics.jsonl", lines)
+    for options in (DROP, KEEP):
+        sequential, halves = _both_ways(path, options)
+        assert halves == sequential
+    halves_columns = jsonl_steps._read_halves(path, "metrics.jsonl")
+    assert halves_columns is not None  # the two-process path really ran
+
+
+def test_a_kind_conflict_across_the_halves_falls_back_to_one_pass(tmp_path: Path) -> None:
+    rows = [{"step": i, "ts": float(i + 1), "x": ("word" if i >= 1000 else i)} for i in range(2000)]
+    rows[1500]["x"] = 5
+    path = write_lines(tmp_path / "metrics.jsonl", rows)
+    assert jsonl_steps._read_halves(path, "metrics.jsonl") is None
+    sequential, halves = _both_ways(path)
+    assert halves == sequential
+    assert sequential[1][3] == {"type mismatch": 999}  # type: ignore[index]
+
+
+def test_logs_without_an_early_numeric_time_are_read_in_one_pass(tmp_path: Path) -> None:
+    path = write_lines(tmp_path / "metrics.jsonl",
+                       [{"step": i, "ts": "2024-05-01T00:00:00Z", "x": i} for i in range(2000)])
+    assert jsonl_steps._read_halves(path, "metrics.jsonl") is None
+    sequential, halves = _both_ways(path)
+    assert halves == sequential
+
+
+def test_the_time_unit_is_fixed_by_the_first_row_with_a_step(tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [{"ts": 5, "x": 1}]  # no step: skipped, so its time fixes nothing
+    rows += [{"step": i, "ts": 1_700_000_000_000 + i, "x": i} for i in range(2000)]
+    path = write_lines(tmp_path / "metrics.jsonl", rows)
+    sequential, halves = _both_ways(path)
+    assert halves == sequential
+    assert sequential[0][0][4][0] == 1_700_000_000_000_000_000  # type: ignore[index]  # milliseconds
