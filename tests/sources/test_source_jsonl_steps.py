@@ -203,7 +203,7 @@ def _as_plain(data: object) -> object:
     return channels, (report.rows_read, report.rows_skipped, dict(report.skip_reasons), dict(report.values_dropped))
 
 
-def _both_ways(path: Path, options: SourceOptions = SourceOptions()) -> tuple[object, object]:
+def _both_ways(path: Path, options: SourceOptions = DROP) -> tuple[object, object]:
     sequential = jsonl_steps.read(path, "metrics.jsonl", options, parallel_min_bytes=2**62)
     halves = jsonl_steps.read(path, "metrics.jsonl", options, parallel_min_bytes=0)
     return _as_plain(sequential), _as_plain(halves)
