@@ -76,7 +76,17 @@ def _two_cpus() -> bool:
         return False
     affinity = getattr(os, "sched_getaffinity", None)
     count = len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
-    return count >= 2
+    return count >= 2 and cgroup_cpu_quota() >= 2
+
+
+def cgroup_cpu_quota(path: Path = Path("/sys/fs/cgroup/cpu.max")) -> float:
+    """CPUs a cgroup v2 quota allows (`docker --cpus`), or infinity when there is none."""
+    # A container limited by quota still sees every host CPU in its affinity mask.
+    try:
+        quota, period = path.read_text().split()[:2]
+        return float("inf") if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError, ZeroDivisionError):
+        return float("inf")
 
 
 def _time_unit(path: Path, max_lines: int = 10_000) -> int | None:

@@ -253,3 +253,12 @@ def test_the_time_unit_is_fixed_by_the_first_row_with_a_step(tmp_path: Path) -> 
     sequential, halves = _both_ways(path)
     assert halves == sequential
     assert sequential[0][0][4][0] == 1_700_000_000_000_000_000  # type: ignore[index]  # milliseconds
+
+
+@pytest.mark.parametrize("text, cpus", [("max 100000\n", math.inf), ("150000 100000\n", 1.5),
+                                        ("200000 100000\n", 2.0), ("garbage", math.inf), (None, math.inf)])
+def test_cgroup_cpu_quota(tmp_path: Path, text: str | None, cpus: float) -> None:
+    path = tmp_path / "cpu.max"
+    if text is not None:
+        path.write_text(text)
+    assert jsonl_steps.cgroup_cpu_quota(path) == cpus
