@@ -339,6 +339,7 @@ class AutoSection(_Frozen):
     states_over_time: bool = True
     episodes: bool = True
     results: bool = True
+    state_case: Literal["keep", "lower", "upper"] = "lower"
     importance: ImportanceName = "medium"
 
 
@@ -349,6 +350,8 @@ class OutputSection(_Frozen):
     export: list[NonEmpty] = Field(default_factory=lambda: ["*"], description="channel globs exported")
     max_plot_points: int = Field(default=10_000, ge=4, le=10_000_000)
     status_without_thresholds: Literal["passed", "raw"] = "passed"
+    log_events: bool = True
+    max_log_events: int = Field(default=1000, ge=0, le=100_000)
 
 
 def _reserved(name: str) -> str | None:
@@ -445,10 +448,13 @@ def _message(err: Any) -> str:
     for prefix in ("Value error, ", "Assertion failed, "):
         if msg.startswith(prefix):
             msg = msg[len(prefix):]
+    ctx = err.get("ctx") or {}
     if err.get("type") == "extra_forbidden":
         msg = "unknown key"
     elif err.get("type") == "union_tag_invalid":
-        msg = msg.replace("does not match any of the expected tags", "is not a known kind; expected one of")
+        msg = f"unknown kind {ctx.get('tag')!r} (kinds: {ctx.get('expected_tags')})"
+    elif err.get("type") == "union_tag_not_found":
+        msg = "missing"
     return msg
 
 
@@ -457,6 +463,8 @@ def format_validation_error(source: str, raw: Any, exc: ValidationError) -> str:
     items = []
     for err in exc.errors():
         path = _path(raw, tuple(err.get("loc", ())))
+        if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):
+            path += ".kind"
         msg = _message(err)
         if not path and re.match(r"^(metrics|events|python)\[", msg):
             items.append(msg)  # cross-item checks name their own path

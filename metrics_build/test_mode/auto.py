@@ -38,7 +38,8 @@ def expand(auto: AutoSection, loaded: Loaded) -> list[MetricSpec]:
             if auto.over_time:
                 specs.append(_spec(kind="double_over_time", name=f"{name} over time", channel=name, **common))
         elif auto.states_over_time:
-            specs.append(_spec(kind="states_over_time", name=f"{name} states", channel=name, **common))
+            specs.append(_spec(kind="states_over_time", name=f"{name} states", channel=name, case=auto.state_case,
+                               **common))
     if auto.episodes and loaded.episodes:
         if "episode.length" in loaded.channels:
             specs.append(_spec(kind="scalar", name="episode count", channel="episode.length", reduce="count",

@@ -102,6 +102,8 @@ def compute(config: c.MetricsConfig, loaded: Loaded, *, config_dir: Path | None)
             pending += built.events
     for event_spec in config.events:
         pending += declared_events(ctx, event_spec, [by_name[n] for n in event_spec.metrics])
+    if config.output.log_events:
+        pending += ev.logged_events(ctx, loaded.events, config.output.max_log_events)
 
     py = run_python_metrics(config.python, loaded, config_dir=config_dir, names=names)
     out.metrics += py.metrics

@@ -32,6 +32,8 @@ input_report = true          # the "input report" text metric: files, rows read 
 export = ["*"]               # channels (globs) exported as data `export/<channel>` for batch mode
 max_plot_points = 10000      # over-time plots keep each slice's min and max; exports keep everything
 status_without_thresholds = "passed"   # or "raw": status of metrics that have no thresholds
+log_events = true            # events the logs recorded themselves (e.g. ReSim emissions) become events
+max_log_events = 1000
 
 # Generated metrics. Leave the [auto] table out of your config to get only declared metrics.
 [auto]
@@ -42,6 +44,7 @@ over_time = true             # `<channel> over time` plot for numeric channels
 states_over_time = true      # `<channel> states` plot for state channels
 episodes = true              # `episode count` and `episode success rate` when episodes were logged
 results = true               # one scalar per numeric eval-runner result, named `<job>.<metric>`
+state_case = "lower"         # state words in plots: "lower" (NOMINAL = nominal), "upper" or "keep"
 importance = "medium"
 
 # Declared metrics come before the generated ones. One example of each kind:

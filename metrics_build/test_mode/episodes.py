@@ -1,8 +1,10 @@
 """Episodes: per-episode reductions of channels, and episode channels when a source did not make them.
 
-An episode covers the samples whose step is in [start_step, end_step] (inclusive). Channels are not
-split by environment, so with several environments running at once an episode's slice holds every
-sample logged in its step range.
+Channels named `episode.*` with one sample per episode (what the eval-runner source makes, ordered
+by end step) give each episode its own sample. Any other channel is sliced by step: an episode
+covers the samples whose step is in [start_step, end_step] (inclusive). Channels are not split by
+environment, so with several environments running at once such a slice holds every sample logged
+in the episode's step range.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from metrics_build.channels import Channel, ChannelKind, Episode, Loaded
-from metrics_build.test_mode.reduce import NotApplicable, reduce_channel
+from metrics_build.test_mode.reduce import SAME_UNIT, NotApplicable, reduce_channel
 from metrics_build.test_mode.series import step_slice
 
 EPISODE_CHANNELS = ("episode.reward", "episode.length", "episode.success")
@@ -39,6 +41,13 @@ def per_episode(episodes: Sequence[Episode], channels: Sequence[Channel],
     """
     if not episodes:
         raise NotApplicable("the logs hold no episodes")
+    if all(_one_per_episode(ch, episodes) for ch in channels):
+        ordered = _by_end(episodes)
+        many = len({e.env_index for e in episodes}) > 1
+        table = np.column_stack([ch.values for ch in channels]).astype(np.float64)
+        keep = np.asarray(~np.isnan(table).any(axis=1), dtype=bool)
+        kept = [episode_label(e, many) for e, k in zip(ordered, list(keep), strict=True) if k]
+        return kept, _one_sample(reduction, table[keep])
     for ch in channels:
         if ch.steps is None:
             raise NotApplicable(f"channel {ch.name!r} has no steps, so it cannot be split into episodes")
@@ -63,12 +72,33 @@ def per_episode(episodes: Sequence[Episode], channels: Sequence[Channel],
     return labels, np.array(rows, dtype=np.float64).reshape(len(rows), len(channels))
 
 
+def _one_sample(reduction: str, table: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A reduction of one sample per cell: the value itself, 1 for count, 0 for std."""
+    if reduction == "count":
+        return np.ones_like(table)
+    if reduction == "std":
+        return np.zeros_like(table)
+    if reduction in SAME_UNIT:
+        return table
+    raise NotApplicable(f"{reduction!r} of a single sample per episode has no answer")
+
+
+def _by_end(episodes: Sequence[Episode]) -> list[Episode]:
+    return sorted(episodes, key=lambda e: (e.end_step, e.env_index, e.index))
+
+
+def _one_per_episode(ch: Channel, episodes: Sequence[Episode]) -> bool:
+    """True for an `episode.*` channel holding one sample per episode, in end-step order."""
+    return (ch.name.startswith("episode.") and ch.kind is ChannelKind.NUMERIC and len(ch) == len(episodes)
+            and ch.steps is not None and bool(np.array_equal(ch.steps, [e.end_step for e in _by_end(episodes)])))
+
+
 def with_episode_channels(loaded: Loaded) -> Loaded:
     """`loaded` plus `episode.reward/length/success` channels (stepped by end step) if episodes exist
     and no source made them."""
     if not loaded.episodes or any(name in loaded.channels for name in EPISODE_CHANNELS):
         return loaded
-    ordered = sorted(loaded.episodes, key=lambda e: (e.end_step, e.env_index, e.index))
+    ordered = _by_end(loaded.episodes)
     channels = dict(loaded.channels)
     for name, attr in (("episode.reward", "reward"), ("episode.length", "length"), ("episode.success", "success")):
         kept = [e for e in ordered if getattr(e, attr) is not None]

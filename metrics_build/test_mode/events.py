@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from metrics_build import model as m
-from metrics_build.channels import Channel, Episode
+from metrics_build.channels import Channel, Episode, LogEvent
 from metrics_build.test_mode.context import Context, fail_status
 from metrics_build.test_mode.series import NS_PER_S
 
@@ -135,6 +135,46 @@ def episode_events(ctx: Context, episodes: Sequence[Episode], style: EventStyle)
         event = m.Event(name=name, metrics=[*attached, *style.linked], status=status, importance=style.importance,
                         description=style.description or text, tags=list(style.tags))
         out.append(PendingEvent(event, None, ep.end_step))
+    return out
+
+
+_STATUS_WORDS = {s.name: s for s in m.Status}
+
+
+def _logged_status(fields: dict[str, object]) -> m.Status:
+    word = fields.get("status")
+    if isinstance(word, str):
+        key = word.strip().upper().removesuffix("_METRIC_STATUS")
+        return _STATUS_WORDS.get(key, m.Status.PASSED)
+    return m.Status.PASSED
+
+
+def logged_events(ctx: Context, logged: Sequence[LogEvent], max_events: int) -> list[PendingEvent]:
+    """The events the logs recorded (e.g. ReSim emissions with `event: true`), named `<name> #<k>`.
+
+    Numeric fields become event metrics `<event>: <field>`; a `status` field naming a metric status
+    (PASSED, FAIL_WARN, FAIL_BLOCK, ...) sets the event's status, else it is PASSED.
+    """
+    if len(logged) > max_events:
+        log.info("logged events: %d, only the first %d are written (max_log_events)", len(logged), max_events)
+    counts: dict[str, int] = {}
+    out: list[PendingEvent] = []
+    for item in list(logged)[:max_events]:
+        base = item.name or item.topic or "event"
+        counts[base] = counts.get(base, 0) + 1
+        name = ctx.names.unique(f"{base} #{counts[base]}")
+        status = _logged_status(item.fields)
+        attached: list[m.Metric] = []
+        for key, value in item.fields.items():
+            if isinstance(value, int | float) and not isinstance(value, bool) and not np.isnan(value):
+                attached.append(m.ScalarMetric(name=ctx.names.unique(f"{name}: {key}"), value=float(value),
+                                               status=status, event_metric=True))
+        text = ", ".join(f"{k}={v}" for k, v in item.fields.items() if k != "name")
+        where = f" ({item.source})" if item.source else ""
+        event = m.Event(name=name, metrics=attached, status=status,
+                        description=f"logged by {item.topic or 'the test'}{where}" + (f": {text}" if text else ""),
+                        tags=[item.topic] if item.topic else [])
+        out.append(PendingEvent(event, item.timestamp_ns, item.step))
     return out
 
 

@@ -58,6 +58,14 @@ def verdict(ctx: Context, spec: Any, failure: m.FailureDefinition | None, values
     return fail_status(spec.severity) if bool(failure.failing(values).any()) else m.Status.PASSED
 
 
+def point_statuses(ctx: Context, spec: Any, failure: m.FailureDefinition | None,
+                   values: npt.NDArray[np.float64]) -> npt.NDArray[np.int8]:
+    """Per-sample statuses: failing samples take the severity, the others PASSED (base without limits)."""
+    if failure is None:
+        return np.full(values.shape, ctx.base_status, dtype=np.int8)
+    return np.where(failure.failing(values), fail_status(spec.severity), m.Status.PASSED).astype(np.int8)
+
+
 def _style(ctx: Context, spec: Any, metric: m.Metric) -> ev.EventStyle:
     return ev.EventStyle(name=spec.name, severity=spec.severity, importance=importance(spec.importance),
                          linked=[metric], max_events=100)
@@ -109,7 +117,9 @@ def double_summary(ctx: Context, spec: c.DoubleSummarySpec) -> Built:
     else:
         data = m.doubles(ctx.names.unique(f"{spec.name} value"), [value], unit=unit_of(spec.reduce, channel))
         position = 0
-    metric = m.DoubleSummaryMetric(value=data, index=position, failure=failure,
+    value_status = m.same_shape_statuses(f"{data.name} status ({spec.name})", data,
+                                         point_statuses(ctx, spec, failure, data.values))
+    metric = m.DoubleSummaryMetric(value=data, value_status=value_status, index=position, failure=failure,
                                    status=verdict(ctx, spec, failure, np.array([value])), **common(spec))
     return Built([metric])
 
@@ -176,7 +186,8 @@ def line_plot(ctx: Context, spec: c.LinePlotSpec) -> Built:
         xs.append(m.doubles(ctx.names.unique(f"{ch.name} {spec.x}"), x))
         y_data = m.doubles(ctx.names.unique(ch.name), y, unit=ch.unit)
         yd.append(y_data)
-        per_point = np.where(mask, fail_status(spec.severity), status).astype(np.int8)
+        ok = m.Status.PASSED if failure is not None else ctx.base_status
+        per_point = np.where(mask, fail_status(spec.severity), ok).astype(np.int8)
         statuses.append(m.same_shape_statuses(f"{y_data.name} status ({spec.name})", y_data, per_point))
     metric = m.LinePlotMetric(x=xs, y=yd, statuses=statuses, status=status,
                               x_axis_name=spec.x_axis_name if spec.x_axis_name is not None else spec.x,
@@ -224,9 +235,8 @@ def histogram(ctx: Context, spec: c.HistogramSpec) -> Built:
         data = ctx.values_data(channel)
     failure = failure_of(spec)
     status = verdict(ctx, spec, failure, values)
-    fail_mask = failure.failing(values) if failure is not None else np.zeros(values.shape, dtype=bool)
     value_status = m.same_shape_statuses(f"{data.name} status ({spec.name})", data,
-                                         np.where(fail_mask, fail_status(spec.severity), status).astype(np.int8))
+                                         point_statuses(ctx, spec, failure, values))
     metric = m.HistogramMetric(values=data, value_status=value_status, buckets=m.histogram_buckets(spec.bucket_edges()),
                                x_axis_name=spec.x_axis_name if spec.x_axis_name is not None else (channel.unit or None),
                                status=status, **common(spec))
@@ -296,9 +306,8 @@ def bar_chart(ctx: Context, spec: c.BarChartSpec) -> Built:
     for name, column in zip(legend, columns, strict=True):
         data = m.doubles(ctx.names.unique(f"{spec.name}: {name}" if spec.per_episode else f"{spec.name} values"),
                          column, index=label_data)
-        fail_mask = failure.failing(column) if failure is not None else np.zeros(column.shape, dtype=bool)
         st = m.same_shape_statuses(f"{data.name} status ({spec.name})", data,
-                                   np.where(fail_mask, fail_status(spec.severity), status).astype(np.int8))
+                                   point_statuses(ctx, spec, failure, column))
         values.append(data)
         statuses.append(st)
     metric = m.BarChartMetric(values=values, statuses=statuses, legend=legend, status=status,

@@ -88,7 +88,9 @@ def reduce_channel(reduction: str, channel: Channel) -> float:
     if reduction == "max_rate_of_change":
         x, _ = x_seconds(channel)
         return _max_rate(values, x if mask is None else x[mask], channel.name)
-    return _checked(reduce_values(reduction, values), reduction, channel.name)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is NaN, reported as not applicable
+        value = reduce_values(reduction, values)
+    return _checked(value, reduction, channel.name)
 
 
 def reduce_values(reduction: str, values: FloatArray) -> float:
