@@ -44,7 +44,7 @@ class TestModeOutput:
 def _event_style(spec: c.EventSpec, linked: Sequence[m.Metric]) -> ev.EventStyle:
     return ev.EventStyle(name=spec.name, severity=spec.severity, importance=importance(spec.importance),
                          description=spec.description, tags=list(spec.tags), linked=list(linked),
-                         max_events=spec.max_events)
+                         max_events=spec.max_events, metric_status=m.Status.RAW)
 
 
 def declared_events(ctx: Context, spec: c.EventSpec, linked: Sequence[m.Metric]) -> list[ev.PendingEvent]:

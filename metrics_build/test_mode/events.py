@@ -2,8 +2,12 @@
 
 Each crossing (a run of consecutive failing samples) is one event named `<name> #<k>`, carrying an
 event metric `<event>: peak` (the worst value of the run) and linking the metrics named in the
-config. The platform needs one timestamp type for all events of a test: when every event has an
-absolute time they are ABSOLUTE; otherwise all are RELATIVE, timed from the earliest timestamp in the
+config. Events never fail a test by themselves (the platform ignores event statuses in the job
+status): their event metrics are RAW, except for events of a metric with thresholds (`events = true`),
+whose peaks share that metric's failing status.
+
+The platform needs one timestamp type for all events of a test: when every event has an absolute
+time they are ABSOLUTE; otherwise all are RELATIVE, timed from the earliest timestamp in the
 logs (events of step-only channels at step n are n seconds from the start).
 """
 
@@ -44,6 +48,13 @@ class EventStyle:
     tags: Sequence[str] = ()
     linked: Sequence[m.Metric] = ()
     max_events: int = 100
+    # Status of the event metrics: None = the event's own status (events of a metric with thresholds,
+    # which fails anyway); RAW for `[[events]]` entries, so that events alone never fail a test.
+    metric_status: m.Status | None = None
+
+    def status_of_metrics(self, event_status: m.Status) -> m.Status:
+        """The status the event metrics of an event with `event_status` take."""
+        return event_status if self.metric_status is None else self.metric_status
 
 
 def runs(mask: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -82,7 +93,8 @@ def threshold_events(ctx: Context, channel: Channel, failure: m.FailureDefinitio
         peak = float(part[int(np.argmax(np.maximum(above, below)))])
         name = ctx.names.unique(f"{style.name} #{k + 1}")
         peak_metric = m.ScalarMetric(
-            name=ctx.names.unique(f"{name}: peak"), value=peak, unit=channel.unit or None, status=status,
+            name=ctx.names.unique(f"{name}: peak"), value=peak, unit=channel.unit or None,
+            status=style.status_of_metrics(status),
             importance=style.importance, event_metric=True,
             description=f"worst value of {channel.name!r} during the crossing",
         )
@@ -129,7 +141,8 @@ def episode_events(ctx: Context, episodes: Sequence[Episode], style: EventStyle)
         for what, value in (("reward", ep.reward), ("length", ep.length)):
             if value is not None and not np.isnan(value):
                 attached.append(m.ScalarMetric(name=ctx.names.unique(f"{name}: {what}"), value=float(value),
-                                               status=status, importance=style.importance, event_metric=True))
+                                               status=style.status_of_metrics(status), importance=style.importance,
+                                               event_metric=True))
         outcome = "unknown outcome" if ep.success is None else ("succeeded" if ep.success else "failed")
         text = f"episode {label}: steps {ep.start_step}..{ep.end_step}, {outcome}"
         event = m.Event(name=name, metrics=[*attached, *style.linked], status=status, importance=style.importance,
@@ -152,8 +165,9 @@ def _logged_status(fields: dict[str, object]) -> m.Status:
 def logged_events(ctx: Context, logged: Sequence[LogEvent], max_events: int) -> list[PendingEvent]:
     """The events the logs recorded (e.g. ReSim emissions with `event: true`), named `<name> #<k>`.
 
-    Numeric fields become event metrics `<event>: <field>`; a `status` field naming a metric status
-    (PASSED, FAIL_WARN, FAIL_BLOCK, ...) sets the event's status, else it is PASSED.
+    Numeric fields become event metrics `<event>: <field>` (status RAW: a logged event never fails a
+    test by itself); a `status` field naming a metric status (PASSED, FAIL_WARN, FAIL_BLOCK, ...) sets
+    the event's status, else it is PASSED.
     """
     if len(logged) > max_events:
         log.info("logged events: %d, only the first %d are written (max_log_events)", len(logged), max_events)
@@ -168,7 +182,7 @@ def logged_events(ctx: Context, logged: Sequence[LogEvent], max_events: int) -> 
         for key, value in item.fields.items():
             if isinstance(value, int | float) and not isinstance(value, bool) and not np.isnan(value):
                 attached.append(m.ScalarMetric(name=ctx.names.unique(f"{name}: {key}"), value=float(value),
-                                               status=status, event_metric=True))
+                                               status=m.Status.RAW, event_metric=True))
         text = ", ".join(f"{k}={v}" for k, v in item.fields.items() if k != "name")
         where = f" ({item.source})" if item.source else ""
         event = m.Event(name=name, metrics=attached, status=status,

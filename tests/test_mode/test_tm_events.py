@@ -50,6 +50,7 @@ def test_threshold_crossings_become_events_with_peaks(tmp_path: Path) -> None:
         peak = next(mt for mt in linked if mt.name == f"max signal #{k}: peak")
         assert peak.event_metric and peak.metric_values.scalar_metric_values.value == SIGNAL[a:b].max()
         assert peak.metric_values.scalar_metric_values.unit == "V"
+        assert peak.status == Status.FAIL_WARN  # shares the failing metric's status
         assert metric_id in [mid.id.data for mid in event.metrics]
 
 
@@ -66,6 +67,8 @@ def test_band_crossings_take_the_worst_side(tmp_path: Path) -> None:
         peak = out.metrics[f"out of band #{k}: peak"]
         assert peak.metric_values.scalar_metric_values.value == worst
         assert out.events[f"out of band #{k}"].status == Status.FAIL_BLOCK
+        assert peak.status == Status.RAW
+    assert int(out.msg.metrics_status) == Status.PASSED  # events alone never fail a test
 
 
 def test_events_link_declared_metrics(tmp_path: Path) -> None:
@@ -108,6 +111,7 @@ def test_episode_events_are_relative_by_step(tmp_path: Path) -> None:
     assert [out.events[f"episode {i}"].timestamp.seconds for i in range(3)] == [99, 149, 199]
     reward = out.metrics["episode 1: reward"]
     assert reward.event_metric and reward.metric_values.scalar_metric_values.value == -2.0
+    assert reward.status == Status.RAW and int(out.msg.metrics_status) == Status.PASSED
     assert out.metrics["episode 0: length"].metric_values.scalar_metric_values.value == 100.0
 
 
@@ -134,6 +138,8 @@ def test_logged_events(tmp_path: Path) -> None:
     assert first.status == Status.FAIL_WARN and list(first.tags) == ["ego"]
     assert first.timestamp.seconds == (T0_NS + 5 * 10**9) // 10**9
     assert out.metrics["hard brake #1: deceleration"].metric_values.scalar_metric_values.value == 7.5
+    assert out.metrics["hard brake #1: deceleration"].status == Status.RAW
+    assert int(out.msg.metrics_status) == Status.PASSED
     assert out.events["hard brake #2"].status == Status.PASSED
     assert "note=clean" in out.events["lap #1"].description
     off = run(config("[output]\nlog_events = false\n"), loaded(numeric("x", [1.0]), events=logged), tmp_path / "off")
