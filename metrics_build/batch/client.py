@@ -22,7 +22,7 @@ from urllib3.util.retry import Retry
 
 from metrics_build import __version__
 from metrics_build.batch.settings import BatchSettings
-from metrics_build.errors import UpstreamError
+from metrics_build.errors import InputError, UpstreamError
 
 log = logging.getLogger(__name__)
 _QUERY = re.compile(r"\?[^\s'\"]*")
@@ -86,6 +86,34 @@ class ClientOptions:
     workers: int = DEFAULT_WORKERS
     max_pages: int = 100_000
     max_object_bytes: int = 512 * 1024 * 1024
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], *, workers: int = DEFAULT_WORKERS) -> ClientOptions:
+        """Defaults, with operator overrides from `METRICS_BUILD_HTTP_RETRIES` (retries per request),
+        `METRICS_BUILD_HTTP_BACKOFF` (backoff base, seconds) and `METRICS_BUILD_HTTP_TIMEOUT` (read
+        timeout, seconds).
+
+        Raises:
+            InputError: an override that is not a non-negative number.
+        """
+        base = cls(workers=workers)
+        retries = _env_number(environ, "METRICS_BUILD_HTTP_RETRIES", base.retries, integer=True)
+        backoff = _env_number(environ, "METRICS_BUILD_HTTP_BACKOFF", base.backoff_factor)
+        timeout = _env_number(environ, "METRICS_BUILD_HTTP_TIMEOUT", base.read_timeout)
+        return cls(workers=workers, retries=int(retries), backoff_factor=backoff, read_timeout=max(timeout, 0.1))
+
+
+def _env_number(environ: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> float:
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text) if integer else float(text)
+    except ValueError:
+        raise InputError(f"${name}: not {'an integer' if integer else 'a number'}: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise InputError(f"${name}: must be a finite number >= 0, not {text!r}")
+    return float(value)
 
 
 class _CappedRetry(Retry):
