@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -27,6 +30,7 @@ from metrics_build.batch.defaults import (
 )
 from metrics_build.batch.fetch import fetch_batch
 from metrics_build.batch.model import FetchedBatch
+from metrics_build.batch.run import batch_job_id
 from metrics_build.batch.section import BatchSection
 from metrics_build.batch.settings import parse_settings
 from metrics_build.config import load_config
@@ -304,3 +308,24 @@ def test_batch_of_only_errored_tests_through_the_emulator(tmp_path: Path) -> Non
     assert by_name[PASS_RATE_METRIC].status == resim_pb.NOT_APPLICABLE_METRIC_STATUS
     assert not any(math.isnan(v) for v in _scalars(msg).values())
     assert isinstance(out.metric(SUMMARY_METRIC), m.TextMetric)
+
+
+def test_metrics_build_run_in_batch_mode_writes_the_same_bytes(served: Served, tmp_path: Path) -> None:
+    # The real command, in a subprocess, against the served batch: same bytes as computing in process.
+    inputs, outputs = tmp_path / "inputs", tmp_path / "outputs"
+    served.emulator.write_config(inputs / "batch_metrics_config.json")
+    config_file = tmp_path / "metrics.toml"
+    config_file.write_text(BATCH_TOML)
+    (tmp_path / "e2e_batch_metrics.py").write_text(textwrap.dedent(PYTHON))
+    env = {k: v for k, v in os.environ.items() if k != "METRICS_BUILD_CONFIG"}
+    done = subprocess.run([sys.executable, "-m", "metrics_build", "run", "--inputs", str(inputs), "--outputs",
+                           str(outputs), "--config", str(config_file)], capture_output=True, text=True, env=env,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and served.emulator.token not in done.stderr + done.stdout
+    written = outputs / "metrics.binproto"
+    assert_resim_accepts(written)
+
+    expected = compute_batch_metrics(served.batch, load_config(config_file).batch, config_dir=tmp_path)
+    write_batch_output(expected, tmp_path / "expected.binproto", job_id=batch_job_id(served.batch.batch_id))
+    assert written.read_bytes() == (tmp_path / "expected.binproto").read_bytes()
