@@ -152,6 +152,7 @@ def episode_events(ctx: Context, episodes: Sequence[Episode], style: EventStyle)
 
 
 _STATUS_WORDS = {s.name: s for s in m.Status}
+_MAX_FIELDS_TEXT = 500
 
 
 def _logged_status(fields: dict[str, object]) -> m.Status:
@@ -184,6 +185,8 @@ def logged_events(ctx: Context, logged: Sequence[LogEvent], max_events: int) -> 
                 attached.append(m.ScalarMetric(name=ctx.names.unique(f"{name}: {key}"), value=float(value),
                                                status=m.Status.RAW, event_metric=True))
         text = ", ".join(f"{k}={v}" for k, v in item.fields.items() if k != "name")
+        if len(text) > _MAX_FIELDS_TEXT:
+            text = text[: _MAX_FIELDS_TEXT - 1] + "…"
         where = f" ({item.source})" if item.source else ""
         event = m.Event(name=name, metrics=attached, status=status,
                         description=f"logged by {item.topic or 'the test'}{where}" + (f": {text}" if text else ""),

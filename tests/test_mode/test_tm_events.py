@@ -142,6 +142,9 @@ def test_logged_events(tmp_path: Path) -> None:
     assert int(out.msg.metrics_status) == Status.PASSED
     assert out.events["hard brake #2"].status == Status.PASSED
     assert "note=clean" in out.events["lap #1"].description
+    noisy = [LogEvent("dump", T0_NS, None, "x", {"blob": "y" * 5000})]
+    long = run(config(""), loaded(numeric("x", [1.0]), events=noisy), tmp_path / "long")
+    assert len(long.events["dump #1"].description) < 600
     off = run(config("[output]\nlog_events = false\n"), loaded(numeric("x", [1.0]), events=logged), tmp_path / "off")
     assert len(off.msg.events) == 0
 
