@@ -54,6 +54,7 @@ METRICS_FILE = "metrics.binproto"
 BATCH_CONFIG_NAME = "batch_metrics_config.json"
 # How the emulator shows a test that failed: a job that errored, with no metrics.
 FAILED_JOB = {"jobStatus": "ERROR", "conflatedStatus": "ERROR"}
+_NAMESPACE = uuid.UUID("0b6f3c52-57d4-5a43-9d0e-3f5c1e0a7b21")
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,10 @@ def _run_batch(settings: Settings, layout: Layout, manifest: Manifest, runner: R
     inputs, staging = layout.work / "batch-inputs", layout.work / "batch"
     staging.mkdir()
     log.info("batch mode over %s through the emulator", layout.tests)
-    with Emulator(layout.tests) as emulator:
+    # Ids from the tests' location, not the output directory's: the same tests give the same batch output.
+    batch_key = f"local-batch/{manifest.tests_root}"
+    with Emulator(layout.tests, project_id=str(uuid.uuid5(_NAMESPACE, f"{batch_key}/project")),
+                  batch_id=str(uuid.uuid5(_NAMESPACE, f"{batch_key}/batch"))) as emulator:
         config_file = emulator.write_config(inputs / BATCH_CONFIG_NAME)
         # A container may run as another user. The token dies with the emulator, which listens on
         # loopback only, so the config may be world-readable for this short while.
