@@ -22,8 +22,9 @@ from metrics_build.test_mode import events as ev
 from metrics_build.test_mode.auto import expand
 from metrics_build.test_mode.context import Context, importance
 from metrics_build.test_mode.episodes import with_episode_channels
-from metrics_build.test_mode.kinds import build, cased
+from metrics_build.test_mode.kinds import build
 from metrics_build.test_mode.naming import Names, output_names
+from metrics_build.test_mode.plots import cased
 from metrics_build.test_mode.python_metrics import run_python_metrics
 from metrics_build.test_mode.reduce import NotApplicable
 from metrics_build.test_mode.report import input_report
