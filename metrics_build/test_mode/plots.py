@@ -37,6 +37,8 @@ def double_over_time(ctx: Context, spec: c.DoubleOverTimeSpec) -> Built:
     series: list[m.Data] = []
     failing = False
     for ch in channels:
+        if bool(np.isnan(ch.values).all()):
+            raise NotApplicable(f"channel {ch.name!r} has only NaN samples")
         idx = minmax_indices(ch.values, limit)
         index = ctx.time_index(ch, take(axis_ns(ch), idx))
         series.append(m.doubles(ctx.names.unique(ch.name), take(ch.values, idx), unit=ch.unit, index=index))

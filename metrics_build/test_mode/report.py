@@ -53,7 +53,9 @@ def _summary(ch: Channel) -> str:
     finite = ch.values[~np.isnan(ch.values)]
     if finite.size == 0:
         return "only NaN"
-    return f"min {_g(finite.min())}, mean {_g(finite.mean())}, max {_g(finite.max())}"
+    with np.errstate(invalid="ignore", over="ignore"):  # the mean of +inf and -inf is NaN: shown as nan
+        mean = finite.mean()
+    return f"min {_g(finite.min())}, mean {_g(mean)}, max {_g(finite.max())}"
 
 
 def input_report(loaded: Loaded, *, importance: m.Importance = m.Importance.LOW) -> m.TextMetric:

@@ -70,3 +70,12 @@ def test_no_auto_section_means_declared_metrics_only(tmp_path: Path) -> None:
     assert "export/speed" in out.data
     out = run(config("[output]\ninput_report = false\nexport = []\n"), loaded(numeric("speed", SPEED)), tmp_path / "b")
     assert list(out.metrics) == [] and list(out.data) == []
+
+
+def test_non_finite_channels_under_the_keep_policy(tmp_path: Path) -> None:
+    logs = loaded(numeric("x", [np.nan, np.nan]), numeric("y", [np.inf, 1.0, -np.inf]), numeric("one", [5.0]))
+    out = run(default_config(), logs, tmp_path)
+    assert out.status("x min") == Status.NOT_APPLICABLE and out.status("x over time") == Status.NOT_APPLICABLE
+    assert out.scalar("y max") == np.inf and out.scalar("y min") == -np.inf
+    assert out.status("y mean") == Status.NOT_APPLICABLE  # +inf and -inf: no mean
+    assert out.scalar("one mean") == 5.0 and out.status("one over time") == Status.PASSED
