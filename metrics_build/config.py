@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from metrics_build.batch.section import BatchSection
 from metrics_build.contract import EXPORT_PREFIX, INPUT_REPORT_METRIC
 from metrics_build.errors import ConfigError
+from metrics_build.sources._options import FORMATS
 from metrics_build.test_mode.specs import (
     REDUCTIONS,
     BarChartSpec,
@@ -39,7 +40,6 @@ from metrics_build.test_mode.specs import (
     ThresholdEventSpec,
 )
 
-FORMAT_NAMES = ("jsonl", "emissions", "json", "csv", "eval", "mcap")
 _MAX_ERRORS_SHOWN = 5
 
 
@@ -54,9 +54,9 @@ class SourcesSection(Frozen):
     @field_validator("patterns")
     @classmethod
     def _known_formats(cls, v: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
-        unknown = sorted(set(v or {}) - set(FORMAT_NAMES))
+        unknown = sorted(set(v or {}) - set(FORMATS))
         if unknown:
-            raise ValueError(f"unknown format {unknown[0]!r} (formats: {', '.join(FORMAT_NAMES)})")
+            raise ValueError(f"unknown format {unknown[0]!r} (formats: {', '.join(FORMATS)})")
         return v
 
 

@@ -13,11 +13,10 @@ from pathlib import Path
 from metrics_build.channels import Channel, Loaded, SourceReport
 from metrics_build.errors import InputError
 from metrics_build.sources import csv_table, emissions, eval_runner, json_samples, jsonl_steps, mcap_log
-from metrics_build.sources._options import FileData, SourceOptions
+from metrics_build.sources._options import FORMATS, FileData, SourceOptions
 
 log = logging.getLogger("metrics_build.sources")
 
-FORMATS: tuple[str, ...] = ("jsonl", "emissions", "json", "csv", "eval", "mcap")
 READERS: Mapping[str, Callable[[Path, str, SourceOptions], FileData]] = {
     "jsonl": jsonl_steps.read,
     "emissions": emissions.read,

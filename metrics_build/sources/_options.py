@@ -9,6 +9,8 @@ from typing import Any, Literal
 from metrics_build.channels import Channel, Episode, LogEvent, SourceReport
 
 NonFinitePolicy = Literal["drop", "keep"]
+# Format names, as used in config `patterns`; also the order in which discovered files are read.
+FORMATS: tuple[str, ...] = ("jsonl", "emissions", "json", "csv", "eval", "mcap")
 
 
 @dataclass(frozen=True)
