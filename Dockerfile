@@ -7,6 +7,8 @@ ARG BASE_IMAGE=python:3.11-slim
 
 # --- builder: a virtualenv with the package and its dependencies, installed from wheels -------------
 FROM ${BASE_IMAGE} AS builder
+# The classic builder leaves this stage as an untagged image; the label lets the build script remove it.
+LABEL org.metrics-build.stage=builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 # container/wheelhouse/ is empty (but for a .gitignore) unless scripts/build_image.sh filled it.
 COPY container/wheelhouse/ /wheels/

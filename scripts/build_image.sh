@@ -135,13 +135,17 @@ started=$(secs)
 log "building $tag on $base"
 revision=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 build_log=$(mktemp "${TMPDIR:-/tmp}/metrics-build-image.XXXXXX")
-if ! docker build --tag "$tag" --file "$repo/Dockerfile" --build-arg "BASE_IMAGE=$base" \
+if ! docker build --force-rm --tag "$tag" --file "$repo/Dockerfile" --build-arg "BASE_IMAGE=$base" \
     --label "org.opencontainers.image.revision=$revision" "$repo" >"$build_log" 2>&1; then
   tail -n 30 "$build_log" >&2
   rm -f "$build_log"
   die "docker build failed (last lines above)"
 fi
 rm -f "$build_log"
+# The builder stage, and the image this tag named before, stay behind untagged: remove those (by
+# their labels), nobody else's.
+docker image prune --force --filter label=org.metrics-build.stage=builder >/dev/null
+docker image prune --force --filter label=org.opencontainers.image.title=metrics-build >/dev/null
 find "$wheelhouse" -maxdepth 1 -name '*.whl' -delete
 image_size=$(docker image inspect --format '{{.Size}}' "$tag")
 base_size=$(docker image inspect --format '{{.Size}}' "$base")

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CONTAINER_INPUTS = "/tmp/resim/inputs"
 CONTAINER_OUTPUTS = "/tmp/resim/outputs"
-CONTAINER_CONFIG = "/tmp/metrics-build-config/metrics.toml"
+CONTAINER_CONFIG_DIR = "/tmp/metrics-build-config"
 _ERROR_CHARS = 500
 
 
@@ -156,14 +156,18 @@ class DockerRunner:
         self._user = None if os.getuid() == 0 else f"{os.getuid()}:{os.getgid()}"
 
     def _run_options(self, job: Job) -> dict[str, Any]:
-        volumes = {
-            str(job.inputs.resolve()): {"bind": CONTAINER_INPUTS, "mode": "ro"},
-            str(job.outputs.resolve()): {"bind": CONTAINER_OUTPUTS, "mode": "rw"},
-        }
+        from docker.types import Mount
+
+        mounts = [
+            Mount(CONTAINER_INPUTS, str(job.inputs.resolve()), type="bind", read_only=True),
+            Mount(CONTAINER_OUTPUTS, str(job.outputs.resolve()), type="bind"),
+        ]
         if job.config is not None:
-            volumes[str(job.config.resolve())] = {"bind": CONTAINER_CONFIG, "mode": "ro"}
+            # The config's whole directory: Python metric modules are looked up beside the config.
+            mounts.append(Mount(CONTAINER_CONFIG_DIR, str(job.config.resolve().parent), type="bind",
+                                read_only=True))
         options: dict[str, Any] = {
-            "volumes": volumes,
+            "mounts": mounts,
             "detach": True,
             # Test mode needs no network; batch mode reaches the emulator on the host's loopback.
             "network_mode": "host" if job.network else "none",
@@ -179,7 +183,8 @@ class DockerRunner:
         if self._user is None:
             job.outputs.chmod(0o777)  # the image's user must be able to write there
         # No arguments: the entrypoint alone runs on the platform's paths, exactly as the platform runs it.
-        command = ["run", "--config", CONTAINER_CONFIG] if job.config is not None else None
+        command = None if job.config is None else \
+            ["run", "--config", f"{CONTAINER_CONFIG_DIR}/{job.config.name}"]
         started = utc_now()
         container = self._client.containers.run(self.image, command, **self._run_options(job))
         with self._lock:
