@@ -17,6 +17,8 @@ _OUTCOME_OF_STATUS: dict[int, str] = {
     pb.FAIL_WARN_METRIC_STATUS: "warned",
 }
 OUTCOMES = ("passed", "warned", "blocked", "failed")
+# The batch's first metrics (its headline: status counts, pass rate...); `inspect` shows them all.
+MAX_BATCH_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,11 @@ def render_summary(manifest: Manifest, output_dir: Path) -> str:
     else:
         lines.append(f"batch: {batch_summary.status_name} ({len(batch_summary.metrics)} metrics) -> "
                      f"{output_dir / (batch.output or '')}")
-        if batch_summary.metrics:
+        shown = batch_summary.metrics[:MAX_BATCH_ROWS]
+        if shown:
             header = ("metric", "type", "status", "value")
-            lines += _table([header] + [(m.name, m.type, m.status, m.value) for m in batch_summary.metrics])
+            lines += _table([header] + [(m.name, m.type, m.status, m.value) for m in shown])
+        hidden = len(batch_summary.metrics) - len(shown)
+        if hidden:
+            lines.append(f"  ... {hidden} more: metrics-build inspect {output_dir / (batch.output or '')}")
     return "\n".join(lines) + "\n"

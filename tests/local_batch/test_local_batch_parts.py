@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -23,7 +24,12 @@ from metrics_build.local_batch.manifest import (
     write_manifest,
 )
 from metrics_build.local_batch.runners import error_line
-from metrics_build.local_batch.summary import outcomes_by_test, read_job_summary, render_summary
+from metrics_build.local_batch.summary import (
+    MAX_BATCH_ROWS,
+    outcomes_by_test,
+    read_job_summary,
+    render_summary,
+)
 from metrics_build.writer import JobMetricsWriter
 
 JOB = "8c3cd1a2-3c59-4d25-9a4c-1a4e4f1f7e11"
@@ -204,3 +210,17 @@ def test_write_manifest_leaves_no_temp_on_failure(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         write_manifest(target, _manifest())
     assert sorted(os.listdir(tmp_path)) == ["dir-not-file"]
+
+
+def test_summary_shows_the_first_batch_metrics_and_says_how_to_see_all(tmp_path: Path) -> None:
+    writer = JobMetricsWriter(JOB)
+    for k in range(MAX_BATCH_ROWS + 5):
+        writer.add_metric(m.ScalarMetric(name=f"metric {k:02d}", value=float(k)))
+    (tmp_path / "batch").mkdir()
+    writer.write(tmp_path / "batch" / "metrics.binproto")
+    manifest = Manifest(tests_root="/t", runner="process", created="x")
+    manifest.batch = StepRecord(status=Status.SUCCESS, output="batch/metrics.binproto")
+    lines = render_summary(manifest, tmp_path).splitlines()
+    rows = [line for line in lines if re.match(r"\s+metric \d\d ", line)]
+    assert [r.split()[1] for r in rows] == [f"{k:02d}" for k in range(MAX_BATCH_ROWS)]
+    assert lines[-1] == f"  ... 5 more: metrics-build inspect {tmp_path / 'batch' / 'metrics.binproto'}"
