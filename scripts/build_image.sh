@@ -13,7 +13,8 @@
 # Environment (flags win): METRICS_BUILD_IMAGE (tag, default metrics-build:latest), BASE_IMAGE,
 # LOCAL_BASE_TAG (default metrics-build-base:bookworm), PYTHON (host Python for the wheelhouse, default
 # python3), DEBIAN_SUITE (default bookworm), DEBIAN_MIRROR (default: read from apt's sources).
-# Exit codes: 0 built, 2 bad usage or a missing prerequisite (message says which), other: the failing step.
+# Exit codes: 0 built; 2 otherwise (bad usage, a missing prerequisite, a failed step), with a line saying
+# which (and the end of the failed step's log).
 set -euo pipefail
 
 log() { printf 'build_image: %s\n' "$*" >&2; }
@@ -29,7 +30,7 @@ suite=${DEBIAN_SUITE:-bookworm}
 force_local_base=0
 use_wheelhouse=1
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -135,18 +136,20 @@ started=$(secs)
 log "building $tag on $base"
 revision=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 build_log=$(mktemp "${TMPDIR:-/tmp}/metrics-build-image.XXXXXX")
-if ! docker build --force-rm --tag "$tag" --file "$repo/Dockerfile" --build-arg "BASE_IMAGE=$base" \
-    --label "org.opencontainers.image.revision=$revision" "$repo" >"$build_log" 2>&1; then
-  tail -n 30 "$build_log" >&2
-  rm -f "$build_log"
-  die "docker build failed (last lines above)"
-fi
-rm -f "$build_log"
+built=0
+docker build --force-rm --tag "$tag" --file "$repo/Dockerfile" --build-arg "BASE_IMAGE=$base" \
+  --label "org.opencontainers.image.revision=$revision" "$repo" >"$build_log" 2>&1 && built=1
 # The builder stage, and the image this tag named before, stay behind untagged: remove those (by
 # their labels), nobody else's.
 docker image prune --force --filter label=org.metrics-build.stage=builder >/dev/null
 docker image prune --force --filter label=org.opencontainers.image.title=metrics-build >/dev/null
 find "$wheelhouse" -maxdepth 1 -name '*.whl' -delete
+if [ "$built" -ne 1 ]; then
+  tail -n 30 "$build_log" >&2
+  rm -f "$build_log"
+  die "docker build failed (last lines above)"
+fi
+rm -f "$build_log"
 image_size=$(docker image inspect --format '{{.Size}}' "$tag")
 base_size=$(docker image inspect --format '{{.Size}}' "$base")
 log "built $tag in $(( $(secs) - started ))s: $(( image_size / 1000000 )) MB, base $base $(( base_size / 1000000 )) MB, added $(( (image_size - base_size) / 1000000 )) MB"
