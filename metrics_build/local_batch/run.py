@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -158,6 +159,9 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         yield

@@ -43,7 +43,8 @@ class Job:
 
 @dataclass(frozen=True)
 class RunResult:
-    """How one run ended: exit code (None when it was stopped at the timeout), times, error line."""
+    """How one run ended: exit code (None when it did not end by itself: stopped at the timeout, or its
+    container could not start), times, error line."""
 
     exit_code: int | None
     started: datetime
@@ -178,6 +179,7 @@ class DockerRunner:
         return options
 
     def run(self, job: Job, log_path: Path) -> RunResult:
+        import docker
         import requests
 
         if self._user is None:
@@ -186,7 +188,11 @@ class DockerRunner:
         command = None if job.config is None else \
             ["run", "--config", f"{CONTAINER_CONFIG_DIR}/{job.config.name}"]
         started = utc_now()
-        container = self._client.containers.run(self.image, command, **self._run_options(job))
+        try:
+            container = self._client.containers.run(self.image, command, **self._run_options(job))
+        except docker.errors.APIError as exc:  # this step fails; the others may still run
+            log_path.write_text(f"docker: {exc}\n", encoding="utf-8")
+            return RunResult(None, started, utc_now(), f"docker could not start the container: {exc}")
         with self._lock:
             self._running.add(container)
         code: int | None = None

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -265,3 +266,12 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run(_cli("--tests-dir", "x", "--output-dir", "y", "--max-workers", "0"),
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2 and "must be at least 1: 0" in proc.stderr
+
+
+def test_runs_from_a_thread_other_than_main(tmp_path: Path) -> None:
+    # Embedding callers may run it off the main thread, where no SIGTERM handler can be installed.
+    tests = _copy_tests(tmp_path / "tests", {"a": FAST_EXAMPLE})
+    with ThreadPoolExecutor(1) as pool:
+        code, _ = pool.submit(_run, tests, tmp_path / "out").result()
+    assert code == 0
+    assert _manifest(tmp_path / "out")["tests"]["a"]["status"] == "success"
