@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from metrics_build.writer import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -137,15 +137,5 @@ def previous_manifest(path: Path) -> dict[str, Any] | None:
 def write_manifest(path: Path, manifest: Manifest) -> None:
     """Stamp `updated` and replace the file atomically (a reader never sees half a manifest)."""
     manifest.updated = iso(utc_now())
-    text = json.dumps(manifest.to_json(), indent=2) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the report from other users
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, (json.dumps(manifest.to_json(), indent=2) + "\n").encode())
+    path.chmod(0o644)  # write_atomic's temporary file is private; the report is not

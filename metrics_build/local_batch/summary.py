@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from google.protobuf.message import DecodeError
-
+from metrics_build.errors import InputError
 from metrics_build.local_batch.manifest import Manifest, Status
+from metrics_build.reader import read_job_metrics
+from metrics_build.validation.context import enum_name
 from metrics_build.wire import metrics_pb2 as pb
 
 _OUTCOME_OF_STATUS: dict[int, str] = {
@@ -40,11 +41,7 @@ class JobSummary:
 
     @property
     def status_name(self) -> str:
-        return _short(pb.MetricStatus.Name(self.status), "_METRIC_STATUS")
-
-
-def _short(enum_name: str, suffix: str) -> str:
-    return enum_name[: -len(suffix)] if enum_name.endswith(suffix) else enum_name
+        return enum_name(pb.MetricStatus, self.status, "_METRIC_STATUS")
 
 
 def _value_text(metric: pb.Metric) -> str:
@@ -58,16 +55,15 @@ def _value_text(metric: pb.Metric) -> str:
 
 def read_job_summary(path: Path) -> JobSummary | None:
     """The status and metrics of the JobMetrics file at `path`; None when absent or not a JobMetrics."""
-    message = pb.JobMetrics()
     try:
-        message.ParseFromString(path.read_bytes())
-    except (OSError, DecodeError):
+        message = read_job_metrics(path)
+    except InputError:
         return None
     rows = tuple(
         MetricRow(
             name=m.name,
-            type=_short(pb.MetricType.Name(m.type), "_METRIC_TYPE"),
-            status=_short(pb.MetricStatus.Name(m.status), "_METRIC_STATUS"),
+            type=enum_name(pb.MetricType, m.type, "_METRIC_TYPE"),
+            status=enum_name(pb.MetricStatus, m.status, "_METRIC_STATUS"),
             value=_value_text(m),
         )
         for m in message.job_level_metrics.metrics
