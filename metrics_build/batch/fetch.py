@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,7 +19,15 @@ from typing import Any
 from google.protobuf.message import DecodeError
 
 from metrics_build.batch.client import ApiClient, AuthenticationError, NotFoundError
-from metrics_build.batch.model import FetchedBatch, SkippedObject, TestInfo, TestMetrics
+from metrics_build.batch.model import (
+    FetchedBatch,
+    SkippedObject,
+    StoredObject,
+    TestInfo,
+    TestMetrics,
+    stored_data,
+    stored_metric,
+)
 from metrics_build.errors import UpstreamError
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -79,8 +88,8 @@ def resolve_project(client: ApiClient, batch_id: str) -> str:
 class _JobState:
     info: TestInfo
     listings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    metrics: list[pb.Metric] = field(default_factory=list)
-    data: list[pb.MetricsData] = field(default_factory=list)
+    metrics: list[StoredObject] = field(default_factory=list)
+    data: list[StoredObject] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,22 +121,26 @@ def plan_downloads(metrics: list[dict[str, Any]], data: list[dict[str, Any]]) ->
     return plan
 
 
-def _download(client: ApiClient, kind: str, url: str) -> pb.Metric | pb.MetricsData | None:
+def _download(client: ApiClient, kind: str, url: str) -> StoredObject | None:
+    """Download and check one object; None for an image metric (not used by batch metrics)."""
     if not url:
         raise UpstreamError("the listing gives no download URL")
     body = client.download(url)
-    message: pb.Metric | pb.MetricsData = pb.Metric() if kind == METRIC else pb.MetricsData()
     try:
-        message.ParseFromString(body)
+        if kind == METRIC:
+            metric = pb.Metric.FromString(body)
+            return None if metric.type in _IMAGE_TYPES else stored_metric(metric, body)
+        return stored_data(pb.MetricsData.FromString(body), body)
     except DecodeError:
         raise UpstreamError(f"the object is not a serialized {'Metric' if kind == METRIC else 'MetricsData'}") from None
-    if isinstance(message, pb.Metric) and message.type in _IMAGE_TYPES:
-        return None
-    return message
 
 
 class _Fetcher:
-    """One batch fetch: the pool, the outstanding futures and the per-job results."""
+    """One batch fetch: the pool, a bounded window of submitted tasks, the per-job results.
+
+    Only this object's thread touches its state; workers just return bytes or JSON. At most
+    `workers * 4` tasks are submitted at a time (a Future costs about 1 kB; a batch can have 100,000s of objects).
+    """
 
     def __init__(self, client: ApiClient, prefix: str, jobs: list[TestInfo], allow_partial: bool) -> None:
         self.client = client
@@ -137,12 +150,22 @@ class _Fetcher:
         self.skipped: list[SkippedObject] = []
         self.done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         self.tasks: dict[Future[Any], _Task] = {}
-        self.pool = ThreadPoolExecutor(max_workers=client.options.workers, thread_name_prefix="metrics-build-fetch")
+        # Downloads go before listings, so that planned-but-unsubmitted work stays small.
+        self.waiting: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self.listings: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
+        workers = client.options.workers
+        self.window = workers * 4
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="metrics-build-fetch")
 
     def _submit(self, task: _Task, fn: Callable[..., Any], *args: Any) -> None:
-        future = self.pool.submit(fn, *args)
-        self.tasks[future] = task
-        future.add_done_callback(self.done.put)
+        (self.listings if task.kind.endswith("listing") else self.waiting).append((task, fn, args))
+
+    def _pump(self) -> None:
+        while (self.waiting or self.listings) and len(self.tasks) < self.window:
+            task, fn, args = (self.waiting or self.listings).popleft()
+            future = self.pool.submit(fn, *args)
+            self.tasks[future] = task
+            future.add_done_callback(self.done.put)
 
     def run(self) -> None:
         try:
@@ -151,35 +174,39 @@ class _Fetcher:
                 self._submit(_Task(i, "metrics listing", ""), self.client.list_all, f"{base}/metrics", "metrics")
                 self._submit(_Task(i, "metricsData listing", ""), self.client.list_all, f"{base}/metricsData",
                              "metricsData")
+            self._pump()
             while self.tasks:
                 future = self.done.get()
                 self._collect(self.tasks.pop(future), future)
+                self._pump()
         finally:
+            self.waiting.clear()
+            self.listings.clear()
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _collect(self, task: _Task, future: Future[Any]) -> None:
         job = self.jobs[task.job]
         exc = future.exception()
+        listing = task.kind.endswith("listing")
         if exc is not None:
             self._failed(task, job.info, exc)
-            if task.kind.endswith("listing"):
+            if listing:
                 job.listings[task.kind] = []
-                self._maybe_plan(task.job)
-            return
-        result = future.result()
-        if task.kind.endswith("listing"):
-            job.listings[task.kind] = result
-            self._maybe_plan(task.job)
-        elif isinstance(result, pb.Metric):
-            job.metrics.append(result)
-        elif isinstance(result, pb.MetricsData):
-            job.data.append(result)
+        elif listing:
+            job.listings[task.kind] = future.result()
+        else:
+            stored = future.result()
+            if stored is not None:
+                (job.metrics if task.kind == METRIC else job.data).append(stored)
+        if listing:
+            self._plan(task.job)
 
-    def _maybe_plan(self, index: int) -> None:
+    def _plan(self, index: int) -> None:
         job = self.jobs[index]
         if len(job.listings) < 2:
             return
-        plan = plan_downloads(job.listings.pop("metrics listing"), job.listings.pop("metricsData listing"))
+        # Items are visited in (name, url) order so that the work queue, like the result, is deterministic.
+        plan = sorted(plan_downloads(job.listings.pop("metrics listing"), job.listings.pop("metricsData listing")))
         for kind, name, url in plan:
             self._submit(_Task(index, kind, name), _download, self.client, kind, url)
 
@@ -222,7 +249,7 @@ def fetch_batch(client: ApiClient, *, batch_id: str, project_id: str | None = No
         infos.setdefault(info.job_id, info)  # a job repeated across pages counts once
     fetcher = _Fetcher(client, prefix, list(infos.values()), allow_partial)
     fetcher.run()
-    tests = [TestMetrics(info=j.info, metrics=j.metrics, data=j.data) for j in fetcher.jobs]
+    tests = [TestMetrics.from_stored(j.info, j.metrics, j.data) for j in fetcher.jobs]
     batch = FetchedBatch(project_id=project, batch_id=batch_id, tests=tests, skipped=fetcher.skipped)
     log.info("fetched %d tests (%d metrics, %d data, %d skipped) in %.1f s", len(tests),
              sum(len(t.metrics) for t in tests), sum(len(t.data) for t in tests), len(batch.skipped),

@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from metrics_build.batch.model import FetchedBatch, ScalarValue, SkippedObject, TestInfo, TestMetrics, sort_tests
+from metrics_build.batch.model import (
+    FetchedBatch,
+    ScalarValue,
+    SkippedObject,
+    StoredObject,
+    TestInfo,
+    TestMetrics,
+    sort_tests,
+    stored_data,
+    stored_metric,
+)
 from metrics_build.errors import InputError
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -51,7 +61,7 @@ def test_data_by_id_and_index_chain() -> None:
     value = t.data_by_id("v")
     assert value is not None and value.name == "value"
     assert [d.name for d in t.index_chain(value)] == ["index", "time"]
-    assert t.index_of(value) is t.data_by_id("i")
+    assert t.index_of(value) == t.data_by_id("i")
     assert t.data_by_id("missing") is None
 
 
@@ -77,6 +87,26 @@ def test_duplicate_names_are_tolerated_and_ordered_by_id() -> None:
     assert [d.name for d in t.data] == ["accel", "speed", "speed"]
     assert [m.metric_id.id.data for m in t.metrics_named("speed")] == ["m1", "m2"]
     assert t.scalar("speed") == ScalarValue(value=4.0, status=pb.PASSED_METRIC_STATUS, unit="")
+
+
+def test_given_messages_are_kept_as_they_are() -> None:
+    source = _data("d", "speed", values=[1.0, 2.0])
+    t = _test([source], metrics=[_scalar("m", "max", 3.0)])
+    assert t.data[0] is source and t.data_named("speed")[0] is source
+    assert (t.data_names, t.metric_names, t.object_count) == (["speed"], ["max"], 2)
+    assert repr(t) == "TestMetrics(name='t', metrics=1, data=1)"
+
+
+def test_stored_objects_are_parsed_on_each_access() -> None:
+    d = _data("d", "speed", values=[1.0, 2.0])
+    m = _scalar("m", "max", 3.0)
+    t = TestMetrics.from_stored(TestInfo(job_id="j", name="n"), [stored_metric(m)],
+                                [StoredObject("speed", "d", d.SerializeToString())])
+    first, second = t.data, t.data
+    assert first == second == [d] and first[0] is not second[0]
+    assert t.data_by_id("d") == d and t.data_named("speed") == [d]
+    assert t.metrics == [m] and t.scalar("max") == ScalarValue(3.0, pb.PASSED_METRIC_STATUS, "")
+    assert stored_data(d) == StoredObject("speed", "d", d.SerializeToString(deterministic=True))
 
 
 def test_duplicate_ids_keep_the_first_in_order() -> None:
