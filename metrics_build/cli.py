@@ -30,7 +30,8 @@ BAKED_CONFIG = Path("/etc/metrics-build/metrics.toml")
 
 EXIT_CODES_HELP = """exit codes:
   0  success
-  1  local-batch: at least one test failed (everything else was still written)
+  1  local-batch: a test failed (everything else was still written); if only its batch step
+     failed, that step's code
   2  bad input or config (missing inputs, malformed config, bad arguments)
   3  upstream failure (platform API or object store, after retries)
   4  invalid metrics (the output would be rejected by the platform; every problem is listed)
@@ -115,7 +116,7 @@ def _uuid_arg(text: str) -> uuid.UUID:
         raise argparse.ArgumentTypeError(f"not a UUID: {text!r}") from None
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -146,7 +147,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
                    help="job id written into the output (default: derived from the mode, deterministic)")
     p.add_argument("--allow-partial", action="store_true",
                    help="batch mode: skip objects that still fail after retries and report them, instead of failing")
-    p.add_argument("--max-workers", type=_positive_int, default=None,
+    p.add_argument("--max-workers", type=positive_int, default=None,
                    help="batch mode: concurrent downloads (default 16)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from metrics_build.cli import _positive_int
+from metrics_build.cli import positive_int
 
 
 def _positive_seconds(text: str) -> float:
@@ -35,7 +35,7 @@ def add_local_batch_arguments(p: argparse.ArgumentParser) -> None:
                    "metrics.toml if it has one, else the usual default chain)")
     p.add_argument("--image", default=None, metavar="IMAGE",
                    help="run each step as `docker run IMAGE` (as the platform does) instead of a local process")
-    p.add_argument("--max-workers", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--max-workers", type=positive_int, default=None, metavar="N",
                    help="tests run at once (default: the number of CPUs)")
     p.add_argument("--force", action="store_true", help="rerun tests that already have outputs")
     p.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",

@@ -100,6 +100,8 @@ def write_atomic(path: Path, payload: bytes) -> None:
     except OSError as exc:
         raise InputError(f"cannot write to {directory}: {exc.strerror or exc}") from exc
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
@@ -113,6 +115,13 @@ def write_atomic(path: Path, payload: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it; set it straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 class _Packer:

@@ -3,7 +3,10 @@ ids and bytes are deterministic, statuses roll up, and data/index packing follow
 
 from __future__ import annotations
 
+import os
+import stat
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +15,7 @@ from resim.metrics.proto.validate_metrics_proto import validate_job_metrics as r
 from resim.metrics.python.unpack_metrics import unpack_metrics
 
 from metrics_build import model as m
+from metrics_build.errors import InvalidMetricsError
 from metrics_build.writer import JobMetricsWriter
 
 JOB = uuid.UUID("00000000-0000-4000-8000-000000000001")
@@ -148,3 +152,25 @@ def test_timestamps_accept_datetime64_int_ns_and_float_seconds_equally() -> None
     assert as_dt64.tolist() == as_int.tolist() == ns.tolist()
     # float64 seconds carry ~0.2 us of precision at epoch scale
     assert np.abs(as_float - ns).max() < 1_000
+
+
+def test_write_is_atomic_and_keeps_the_previous_file_when_the_new_one_is_invalid(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "metrics.binproto"
+    good = every_type_writer()
+    size = good.write(target)
+    assert target.stat().st_size == size
+    # a plain open() mode: readable by others under the usual umask (mkstemp alone gives 0600)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    before = target.read_bytes()
+    bad = JobMetricsWriter(JOB)
+    bad.add_metric(m.TextMetric(name="empty", text=""))
+    bad.add_metric(m.ScalarMetric(name="nan", value=float("nan")))
+    with pytest.raises(InvalidMetricsError) as info:
+        bad.write(target)
+    assert len(info.value.violations) == 2
+    assert "'empty'" in str(info.value)
+    assert "'nan'" in str(info.value)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["metrics.binproto"]

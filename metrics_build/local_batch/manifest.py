@@ -138,4 +138,3 @@ def write_manifest(path: Path, manifest: Manifest) -> None:
     """Stamp `updated` and replace the file atomically (a reader never sees half a manifest)."""
     manifest.updated = iso(utc_now())
     write_atomic(path, (json.dumps(manifest.to_json(), indent=2) + "\n").encode())
-    path.chmod(0o644)  # write_atomic's temporary file is private; the report is not
