@@ -176,7 +176,10 @@ def main() -> int:
     p.add_argument("--latency-ms", type=float, default=20.0)
     p.add_argument("--workers", type=int, default=32, help="bare fetch pool size (ours uses its default)")
     p.add_argument("--workdir", type=Path, default=ROOT / "out" / "bench_batch")
+    p.add_argument("--our-workers", type=int, default=None, help="--max-workers for ours (default: its default)")
     p.add_argument("--skip-reference", action="store_true")
+    p.add_argument("--skip-bare", action="store_true")
+    p.add_argument("--config", type=Path, default=None, help="metrics config for ours (default: built-in)")
     p.add_argument("--timeout", type=float, default=900.0)
     args = p.parse_args()
 
@@ -191,11 +194,13 @@ def main() -> int:
         print(f"{args.tests} tests, {len(urls)} objects ({len(urls) / args.tests:.0f} per test), "
               f"{args.latency_ms:g} ms latency per answer", file=sys.stderr)
         contenders: list[tuple[str, list[str]]] = []
-        contenders.append((f"bare fetch ({args.workers} workers, objects only)",
-                            [sys.executable, "-c", BARE, str(args.workdir / "urls.json"), str(args.workers)]))
-        contenders.append(("metrics-build batch mode (list + fetch + aggregate + write)",
-                           [sys.executable, "-m", "metrics_build", "-q", "run", "--inputs", str(inputs),
-                            "--outputs", str(outputs)]))
+        ours = [sys.executable, "-m", "metrics_build", "-q", "run", "--inputs", str(inputs), "--outputs", str(outputs)]
+        ours += ["--max-workers", str(args.our_workers)] if args.our_workers else []
+        ours += ["--config", str(args.config)] if args.config else []
+        if not args.skip_bare:
+            contenders.append((f"bare fetch ({args.workers} workers, objects only)",
+                                [sys.executable, "-c", BARE, str(args.workdir / "urls.json"), str(args.workers)]))
+        contenders.append(("metrics-build batch mode (list + fetch + aggregate + write)", ours))
         if not args.skip_reference:
             contenders.append(("resim-open-core fetch_job_metrics_by_batch (list + fetch + unpack)",
                                [sys.executable, "-c", REFERENCE, str(inputs / "batch_metrics_config.json")]))

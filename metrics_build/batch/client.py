@@ -51,7 +51,7 @@ def _install_log_filter() -> None:
 _install_log_filter()
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-DEFAULT_WORKERS = 32
+DEFAULT_WORKERS = 64
 
 
 class AuthenticationError(UpstreamError):

@@ -182,3 +182,30 @@ def test_client_repr_hides_the_token(emu: Emulator) -> None:
         assert emu.token not in repr(client) and emu.token not in repr(client.settings)
     finally:
         client.close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_environment_proxies_are_used(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with ApiClient(_settings(emu), FAST) as client:
+        with pytest.raises(UpstreamError, match="ProxyError"):
+            client.get_json(_jobs_path(emu))
+        with pytest.raises(UpstreamError, match="ProxyError"):
+            client.download(f"{emu.store_url}/objects/x?X-Amz-Signature=s")
+    assert emu.requests == []  # nothing reached the servers directly
+
+
+def test_no_proxy_is_honoured(emu: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with ApiClient(_settings(emu), FAST) as client:
+        jobs = client.list_all(_jobs_path(emu), "jobs")
+        url = client.list_all(f"{_jobs_path(emu)}/{jobs[0]['jobID']}/metrics", "metrics")[0]["metricURL"]
+        assert client.download(url)
