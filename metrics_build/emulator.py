@@ -175,6 +175,7 @@ class _State:
         self.lock = threading.Lock()
         self.attempts: Counter[str] = Counter()
         self.log: list[RequestRecord] = []
+        self.keep_log = True
         self.faults_injected: Counter[str] = Counter()
 
     # -- loading ---------------------------------------------------------------------------
@@ -264,6 +265,8 @@ class _State:
     # -- request bookkeeping ---------------------------------------------------------------
 
     def record(self, record: RequestRecord) -> None:
+        if not self.keep_log:
+            return
         with self.lock:
             self.log.append(record)
 
@@ -472,13 +475,14 @@ class Emulator:
     Attributes:
         token: The bearer token the API accepts (random unless given).
         project_id, batch_id: The batch's ids.
-        requests: Every request seen so far (`RequestRecord`), for assertions.
+        requests: Every request seen so far (`RequestRecord`), for assertions (empty with
+            `keep_log=False`, which a long-running server uses so that memory stays flat).
     """
 
     def __init__(self, jobs_dir: Path, *, host: str = "127.0.0.1", port: int = 0, store_port: int = 0,
                  token: str | None = None, project_id: str | None = None, batch_id: str | None = None,
                  faults: Faults | None = None, max_page_size: int = 100, extra_projects: int = 2,
-                 quirks: bool = False) -> None:
+                 quirks: bool = False, keep_log: bool = True) -> None:
         self.token = token or secrets.token_urlsafe(32)
         self.project_id = project_id or str(uuid.uuid5(JOB_NAMESPACE, f"project/{jobs_dir.resolve()}"))
         self.batch_id = batch_id or str(uuid.uuid5(JOB_NAMESPACE, f"batch/{jobs_dir.resolve()}"))
@@ -486,6 +490,7 @@ class Emulator:
         self._state = _State(token=self.token, project_id=self.project_id, batch_id=self.batch_id,
                              faults=faults or Faults(), max_page_size=max_page_size,
                              extra_projects=extra_projects, quirks=quirks)
+        self._state.keep_log = keep_log
         self._store_server = _Server((host, store_port), self._state, "store")
         self._api_server = _Server((host, port), self._state, "api")
         self._state.store_url = f"http://{self._url_host()}:{self._store_server.server_address[1]}"

@@ -81,7 +81,7 @@ def run_emulator(ns: argparse.Namespace) -> int:
                     latency=ns.latency_ms / 1000.0)
     try:
         emu = Emulator(ns.jobs_dir, host=ns.host, port=ns.port, store_port=ns.store_port, faults=faults,
-                       max_page_size=ns.page_size)
+                       max_page_size=ns.page_size, keep_log=False)
     except OSError as exc:
         raise InputError(f"cannot listen on {ns.host}: {exc.strerror or exc}") from None
     stop = threading.Event()
