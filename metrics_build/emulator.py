@@ -177,6 +177,8 @@ class _State:
         self.log: list[RequestRecord] = []
         self.keep_log = True
         self.faults_injected: Counter[str] = Counter()
+        self.active: Counter[str] = Counter()  # requests being answered, per server
+        self.peak: Counter[str] = Counter()  # most answered at once, per server
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -321,6 +323,17 @@ class _Handler(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
+        state, role = self.server.state, self.server.role
+        with state.lock:
+            state.active[role] += 1
+            state.peak[role] = max(state.peak[role], state.active[role])
+        try:
+            self._answer()
+        finally:
+            with state.lock:
+                state.active[role] -= 1
+
+    def _answer(self) -> None:
         state = self.server.state
         parts = urlsplit(self.path)
         role = self.server.role
@@ -524,6 +537,12 @@ class Emulator:
     def faults_injected(self) -> dict[str, int]:
         with self._state.lock:
             return dict(self._state.faults_injected)
+
+    @property
+    def peak_concurrency(self) -> dict[str, int]:
+        """Most requests answered at the same time, per server ("api", "store")."""
+        with self._state.lock:
+            return dict(self._state.peak)
 
     @property
     def job_ids(self) -> dict[str, str]:

@@ -74,6 +74,7 @@ class ClientOptions:
         backoff_max: Longest wait between two attempts, and the cap on an honoured `Retry-After`.
         page_size: `pageSize` for listings (the API allows 1..100).
         workers: Connections kept per host (the fetch pool size).
+        api_workers: Most listing calls in flight at once (the API is shared; downloads are not).
         max_pages: Safety cap on pages per listing (besides the repeated-token guard).
         max_object_bytes: Largest API answer accepted (checked against Content-Length before reading).
     """
@@ -85,6 +86,7 @@ class ClientOptions:
     backoff_max: float = 30.0
     page_size: int = 100
     workers: int = DEFAULT_WORKERS
+    api_workers: int = 16
     max_pages: int = 100_000
     max_object_bytes: int = 512 * 1024 * 1024
 

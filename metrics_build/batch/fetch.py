@@ -153,6 +153,7 @@ class _Fetcher:
         # Downloads go before listings, so that planned-but-unsubmitted work stays small.
         self.waiting: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
         self.listings: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self.listing_calls = 0  # listings in flight, at most `options.api_workers`
         workers = client.options.workers
         self.window = workers * 4
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="metrics-build-fetch")
@@ -161,8 +162,14 @@ class _Fetcher:
         (self.listings if task.kind.endswith("listing") else self.waiting).append((task, fn, args))
 
     def _pump(self) -> None:
-        while (self.waiting or self.listings) and len(self.tasks) < self.window:
-            task, fn, args = (self.waiting or self.listings).popleft()
+        while len(self.tasks) < self.window:
+            if self.waiting:
+                task, fn, args = self.waiting.popleft()
+            elif self.listings and self.listing_calls < self.client.options.api_workers:
+                task, fn, args = self.listings.popleft()
+                self.listing_calls += 1
+            else:
+                return
             future = self.pool.submit(fn, *args)
             self.tasks[future] = task
             future.add_done_callback(self.done.put)
@@ -188,6 +195,8 @@ class _Fetcher:
         job = self.jobs[task.job]
         exc = future.exception()
         listing = task.kind.endswith("listing")
+        if listing:
+            self.listing_calls -= 1
         if exc is not None:
             self._failed(task, job.info, exc)
             if listing:

@@ -250,6 +250,16 @@ def test_the_pool_is_bounded(jobs_dir: Path) -> None:
     assert max(seen) == 3
 
 
+def test_concurrency_seen_by_the_servers_is_bounded(jobs_dir: Path, clean: FetchedBatch) -> None:
+    options = ClientOptions(workers=5, api_workers=2, retries=2, backoff_factor=0.01)
+    with Emulator(jobs_dir, faults=Faults(latency=0.01)) as emu:
+        batch = _fetch(emu, options=options)
+        peak = emu.peak_concurrency
+    assert _canonical(batch) == _canonical(clean)
+    assert peak["api"] == 2  # listings are capped below the pool size: the API is shared
+    assert peak["store"] == 5
+
+
 def test_parse_job_falls_back_to_the_job_id_for_a_name() -> None:
     info = parse_job({"jobID": "j-1", "conflatedStatus": 7, "extra": {}}, 0)
     assert (info.name, info.experience_name, info.conflated_status) == ("j-1", None, None)
