@@ -21,6 +21,7 @@ from google.protobuf import json_format, struct_pb2
 
 from metrics_build.encode import fill_series
 from metrics_build.errors import InputError, InvalidMetricsError
+from metrics_build.model import collection as md_collection
 from metrics_build.model import data as md
 from metrics_build.model import metrics as mm
 from metrics_build.model.enums import EXTERNAL_FILE_DATA_TYPE, Status, rollup
@@ -62,6 +63,13 @@ class JobMetricsWriter:
         """Register an event; its metrics are registered too if they are not already."""
         self.events.append(event)
         return event
+
+    def add_all(self, items: md_collection.MetricSet) -> JobMetricsWriter:
+        """Register every metric, data and event of `items`, in order; returns the writer."""
+        self.metrics += items.metrics
+        self.data += items.data
+        self.events += items.events
+        return self
 
     def build(self, *, status_override: Status | None = None) -> pb.JobMetrics:
         """The JobMetrics message, not validated (see `serialize`)."""

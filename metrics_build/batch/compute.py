@@ -7,8 +7,6 @@ metrics, data and events) that `write_batch_output` hands to the validating, ato
 from __future__ import annotations
 
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from metrics_build import model as m
@@ -25,31 +23,12 @@ SKIPPED_METRIC = "skipped objects"
 _MAX_SKIPPED_LINES = 50
 
 
-@dataclass
-class BatchOutput:
+class BatchOutput(m.MetricSet):
     """Everything batch mode writes: metrics (each with its data), data without a metric, events."""
-
-    metrics: list[m.Metric] = field(default_factory=list)
-    data: list[m.Data] = field(default_factory=list)
-    events: list[m.Event] = field(default_factory=list)
 
     def writer(self, job_id: uuid.UUID | str) -> JobMetricsWriter:
         """A writer holding this output, ready to `write`."""
-        w = JobMetricsWriter(job_id)
-        for metric in self.metrics:
-            w.add_metric(metric)
-        for d in self.data:
-            w.add_data(d)
-        for event in self.events:
-            w.add_event(event)
-        return w
-
-    def metric(self, name: str) -> m.Metric:
-        """The metric called `name` (KeyError when there is none)."""
-        for metric in self.metrics:
-            if metric.name == name:
-                return metric
-        raise KeyError(name)
+        return JobMetricsWriter(job_id).add_all(self)
 
 
 def _skipped_metric(batch: FetchedBatch) -> m.TextMetric:
@@ -63,40 +42,10 @@ def _skipped_metric(batch: FetchedBatch) -> m.TextMetric:
                         description="objects that could not be fetched")
 
 
-def output_names(output: BatchOutput) -> list[str]:
-    """Every metric, data and event name in `output`: data reached through metrics and indexes
-    included, each data object counted once however many metrics share it."""
-    names: list[str] = []
-    seen: set[int] = set()
-
-    def add_data(d: m.Data | None) -> None:
-        while d is not None and id(d) not in seen:
-            seen.add(id(d))
-            names.append(d.name)
-            d = getattr(d, "index", None)
-
-    def add_metric(metric: m.Metric) -> None:
-        seen.add(id(metric))
-        names.append(metric.name)
-        for d in metric.data():
-            add_data(d)
-
-    for metric in output.metrics:
-        add_metric(metric)
-    for d in output.data:
-        add_data(d)
-    for event in output.events:
-        names.append(event.name)
-        for metric in event.metrics:
-            if id(metric) not in seen:
-                add_metric(metric)
-    return names
-
-
 def check_distinct_names(output: BatchOutput) -> None:
     """Raise ConfigError naming every name used twice: the platform's reader needs metric, data and
     event names distinct from each other within one output."""
-    dup = sorted(n for n, c in Counter(output_names(output)).items() if c > 1)
+    dup = output.repeated_names()
     if dup:
         raise ConfigError("batch metrics: these names are used more than once among metrics, data and events "
                           f"(rename the metric or Python output): {', '.join(repr(n) for n in dup)}")
@@ -154,5 +103,5 @@ def write_batch_output(output: BatchOutput, path: Path, *, job_id: uuid.UUID | s
     return output.writer(job_id).write(path)
 
 
-__all__ = ["SKIPPED_METRIC", "BatchOutput", "check_distinct_names", "compute_batch_metrics", "output_names",
+__all__ = ["SKIPPED_METRIC", "BatchOutput", "check_distinct_names", "compute_batch_metrics",
            "write_batch_output"]

@@ -1,5 +1,6 @@
 """Typed metrics, data and events: what the writer turns into a JobMetrics message (no protobuf here)."""
 
+from metrics_build.model.collection import MetricSet
 from metrics_build.model.data import (
     Data,
     ExternalFileData,
@@ -52,6 +53,7 @@ __all__ = [
     "Importance",
     "LinePlotMetric",
     "Metric",
+    "MetricSet",
     "PlotlyMetric",
     "ScalarMetric",
     "SeriesData",

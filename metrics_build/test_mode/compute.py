@@ -8,7 +8,6 @@ declared names first, export names (the contract with batch mode) next, everythi
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from metrics_build.test_mode.auto import expand
 from metrics_build.test_mode.context import Context, importance
 from metrics_build.test_mode.episodes import with_episode_channels
 from metrics_build.test_mode.kinds import build
-from metrics_build.test_mode.naming import Names, output_names
+from metrics_build.test_mode.naming import Names
 from metrics_build.test_mode.plots import cased
 from metrics_build.test_mode.python_metrics import run_python_metrics
 from metrics_build.test_mode.reduce import NotApplicable
@@ -33,12 +32,9 @@ log = logging.getLogger("metrics_build.test_mode")
 
 
 @dataclass
-class TestModeOutput:
+class TestModeOutput(m.MetricSet):
     """What the writer receives, plus what went wrong in Python metrics."""
 
-    metrics: list[m.Metric] = field(default_factory=list)
-    data: list[m.Data] = field(default_factory=list)
-    events: list[m.Event] = field(default_factory=list)
     python_failures: list[str] = field(default_factory=list)
 
 
@@ -116,8 +112,7 @@ def compute(config: c.MetricsConfig, loaded: Loaded, *, config_dir: Path | None)
     out.events = ev.finalize(pending, ev.origin_of(list(loaded.channels.values())), force_relative=relative)
     out.events += py.events
 
-    used = output_names(out.metrics, out.data, out.events)
-    clashes = sorted(n for n, k in Counter(used).items() if k > 1)
+    clashes = out.repeated_names()
     if clashes:
         raise InvalidMetricsError([f"the name {n!r} is used by more than one metric, data or event "
                                    "(ReSim's reader refuses that)" for n in clashes], what="test-mode output")

@@ -27,7 +27,7 @@ from typing import Any
 from metrics_build import model as m
 from metrics_build.channels import Loaded
 from metrics_build.config import PythonSpec
-from metrics_build.test_mode.naming import Names, output_names
+from metrics_build.test_mode.naming import Names
 
 log = logging.getLogger("metrics_build.test_mode")
 _CHECK_JOB = uuid.UUID("00000000-0000-4000-8000-000000000000")
@@ -39,12 +39,9 @@ class PythonMetricError(Exception):
 
 
 @dataclass
-class PythonOutput:
+class PythonOutput(m.MetricSet):
     """Everything the Python entries produced, failure metrics included."""
 
-    metrics: list[m.Metric] = field(default_factory=list)
-    data: list[m.Data] = field(default_factory=list)
-    events: list[m.Event] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
 
@@ -131,21 +128,14 @@ def _check(out: PythonOutput, names: Names) -> list[str]:
     from metrics_build.validate import validate_job_metrics
     from metrics_build.writer import JobMetricsWriter
 
-    used = output_names(out.metrics, out.data, out.events)
+    used = out.names()
     dupes = sorted({n for n in used if used.count(n) > 1})
     if dupes:
         raise PythonMetricError(f"returned several objects named {dupes[0]!r}")
     taken = [n for n in used if n in names]
     if taken:
         raise PythonMetricError(f"the name {taken[0]!r} is already used by another metric, data or event")
-    writer = JobMetricsWriter(_CHECK_JOB)
-    for metric in out.metrics:
-        writer.add_metric(metric)
-    for data in out.data:
-        writer.add_data(data)
-    for event in out.events:
-        writer.add_event(event)
-    violations = validate_job_metrics(writer.build())
+    violations = validate_job_metrics(JobMetricsWriter(_CHECK_JOB).add_all(out).build())
     if violations:
         shown = "; ".join(str(v) for v in violations[:_MAX_VIOLATIONS_SHOWN])
         more = len(violations) - _MAX_VIOLATIONS_SHOWN
@@ -188,8 +178,6 @@ def run_python_metrics(specs: Sequence[PythonSpec], loaded: Loaded, *, config_di
     total = PythonOutput()
     for spec in specs:
         out = run_one(spec, loaded, config_dir, names)
-        total.metrics += out.metrics
-        total.data += out.data
-        total.events += out.events
+        total.extend(out)
         total.failed += out.failed
     return total

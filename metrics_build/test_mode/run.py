@@ -61,14 +61,7 @@ def release_free_memory() -> None:
 
 def build_message(output: TestModeOutput, job_id: uuid.UUID) -> pb.JobMetrics:
     """The JobMetrics message of `output` (not validated yet)."""
-    writer = JobMetricsWriter(job_id)
-    for metric in output.metrics:
-        writer.add_metric(metric)
-    for data in output.data:
-        writer.add_data(data)
-    for event in output.events:
-        writer.add_event(event)
-    return writer.build()
+    return JobMetricsWriter(job_id).add_all(output).build()
 
 
 def write_message(msg: pb.JobMetrics, path: Path) -> int:
