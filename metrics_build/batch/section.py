@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from metrics_build.edges import FixedEdges
+
 NanPolicy = Literal["skip", "warn", "fail"]
 """What a NaN input does: `skip` drops it (counted in the description); `warn` / `fail` also drop it
 but give the metric FAIL_WARN / FAIL_BLOCK."""
@@ -87,7 +89,7 @@ class ScalarStatSpec(_SpecBase):
         return v
 
 
-class HistogramSpec(_SpecBase):
+class HistogramSpec(_SpecBase, FixedEdges):
     """A histogram of every test's exported series of `channel`, merged on fixed bucket edges.
 
     Give `edges` (strictly increasing, at least two) or `lower`, `upper` and `count` (equal widths).
@@ -97,41 +99,9 @@ class HistogramSpec(_SpecBase):
 
     kind: Literal["histogram"]
     channel: str = Field(min_length=1, description="channel name; test mode exports it as `export/<channel>`")
-    edges: list[float] | None = None
-    lower: float | None = None
-    upper: float | None = None
-    count: int | None = Field(default=None, ge=1, le=10_000, description="number of equal-width buckets")
     x_axis_name: str | None = None
     max_samples: int = Field(default=100_000, ge=1000, le=10_000_000,
                              description="cap on values written for the platform to bin (counts scaled above it)")
-
-    @model_validator(mode="after")
-    def _fixed_edges(self) -> HistogramSpec:
-        by_range = (self.lower, self.upper, self.count)
-        if self.edges is not None:
-            if any(x is not None for x in by_range):
-                raise ValueError("give either `edges` or `lower`/`upper`/`count`, not both")
-            if len(self.edges) < 2:
-                raise ValueError("`edges` needs at least two values")
-            if not all(math.isfinite(e) for e in self.edges):
-                raise ValueError("`edges` must be finite")
-            if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
-                raise ValueError("`edges` must be strictly increasing")
-        else:
-            if self.lower is None or self.upper is None or self.count is None:
-                raise ValueError("a histogram needs fixed `edges`, or all of `lower`, `upper` and `count`")
-            if not (math.isfinite(self.lower) and math.isfinite(self.upper)) or self.upper <= self.lower:
-                raise ValueError("`lower` and `upper` must be finite with lower < upper")
-        return self
-
-    def bucket_edges(self) -> list[float]:
-        """The fixed edges: `edges` as given, or `count` equal widths from `lower` to `upper`."""
-        if self.edges is not None:
-            return list(self.edges)
-        if self.lower is None or self.upper is None or self.count is None:  # unreachable once validated
-            raise ValueError(f"histogram {self.name!r} has no edges")
-        step = (self.upper - self.lower) / self.count
-        return [self.lower + i * step for i in range(self.count)] + [self.upper]
 
 
 class PassRateSpec(_SpecBase):

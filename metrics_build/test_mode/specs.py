@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from metrics_build.edges import FixedEdges
+
 Severity = Literal["warn", "block"]
 ImportanceName = Literal["zero", "low", "medium", "high", "critical"]
 Reduction = Literal[
@@ -155,42 +157,12 @@ class LinePlotSpec(_MetricBase, _Thresholds, _Channels):
     max_points: int | None = Field(default=None, ge=4)
 
 
-class HistogramSpec(_MetricBase, _Thresholds):
+class HistogramSpec(_MetricBase, _Thresholds, FixedEdges):
     """A channel's values counted in fixed buckets: `edges`, or `lower`, `upper` and `count`."""
 
     kind: Literal["histogram"]
     channel: NonEmpty
-    edges: list[float] | None = None
-    lower: float | None = None
-    upper: float | None = None
-    count: int | None = Field(default=None, ge=1, le=10_000)
     x_axis_name: str | None = None
-
-    @model_validator(mode="after")
-    def _fixed_edges(self) -> HistogramSpec:
-        if self.edges is not None:
-            if any(v is not None for v in (self.lower, self.upper, self.count)):
-                raise ValueError("give `edges`, or `lower`, `upper` and `count`, not both")
-            if len(self.edges) < 2:
-                raise ValueError("`edges` needs at least two values")
-            if not all(math.isfinite(e) for e in self.edges):
-                raise ValueError("`edges` must be finite")
-            if any(b <= a for a, b in zip(self.edges, self.edges[1:], strict=False)):
-                raise ValueError("`edges` must be strictly increasing")
-            return self
-        if self.lower is None or self.upper is None or self.count is None:
-            raise ValueError("a histogram needs `edges`, or all of `lower`, `upper` and `count`")
-        if not (math.isfinite(self.lower) and math.isfinite(self.upper)) or self.upper <= self.lower:
-            raise ValueError("`lower` and `upper` must be finite with lower < upper")
-        return self
-
-    def bucket_edges(self) -> list[float]:
-        """The fixed edges: as given, or `count` equal widths from `lower` to `upper`."""
-        if self.edges is not None:
-            return list(self.edges)
-        lower, upper, count = float(self.lower or 0.0), float(self.upper or 0.0), int(self.count or 1)
-        step = (upper - lower) / count
-        return [lower + i * step for i in range(count)] + [upper]
 
 
 class StatesOverTimeSpec(_MetricBase, _Channels):

@@ -81,7 +81,7 @@ BAD = [
     ('[[metrics]]\nkind = "histogram"\nname = "h"\nchannel = "x"\nedges = [0, 2, 1]\n',
      'test.toml: metrics[0] ("h"): `edges` must be strictly increasing'),
     ('[[metrics]]\nkind = "histogram"\nname = "h"\nchannel = "x"\nlower = 0\n',
-     'test.toml: metrics[0] ("h"): a histogram needs `edges`, or all of `lower`, `upper` and `count`'),
+     'test.toml: metrics[0] ("h"): a histogram needs fixed `edges`, or all of `lower`, `upper` and `count`'),
     ('[[metrics]]\nkind = "states_over_time"\nname = "s"\nchannel = "x"\nstates = ["a"]\nfailure_states = ["b"]\n',
      "test.toml: metrics[0] (\"s\"): failure_states ['b'] are not in `states`"),
     ('[[metrics]]\nkind = "text"\nname = "t"\n', 'test.toml: metrics[0] ("t"): a text metric needs `text` or'),
