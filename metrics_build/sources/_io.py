@@ -6,9 +6,12 @@ import gc
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
+
+from metrics_build.channels import SourceReport
 
 CHUNK_BYTES = 1 << 18
 
@@ -78,3 +81,19 @@ def loads_lenient(line: bytes) -> Any:
         return json.loads(line)
     except (ValueError, RecursionError):
         return INVALID
+
+
+def load_json_file(path: Path, report: SourceReport) -> Any:
+    """The whole file parsed as one JSON document, or INVALID when it is empty or not JSON.
+
+    An empty file is not a skipped row; a file that is not JSON counts as one, in `report`.
+    """
+    text = path.read_bytes()
+    if not text.strip():
+        return INVALID
+    with paused_gc():
+        document = loads_lenient(text)
+    if document is INVALID:
+        report.rows_read += 1
+        report.skip("invalid JSON document")
+    return document

@@ -20,7 +20,7 @@ from metrics_build.channels import Episode, SourceReport
 from metrics_build.sources import json_samples
 from metrics_build.sources._columns import ColumnSet, as_number
 from metrics_build.sources._flatten import flatten
-from metrics_build.sources._io import INVALID, line_chunks, loads_lenient, paused_gc
+from metrics_build.sources._io import INVALID, line_chunks, load_json_file, loads_lenient, paused_gc
 from metrics_build.sources._options import FileData, SourceOptions
 from metrics_build.sources.jsonl_steps import as_step
 
@@ -50,14 +50,8 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
             for lines in line_chunks(stream):
                 records.extend(loads_lenient(line) for line in lines if line.strip())
         return _episodes_data(records, rel, options, report)
-    text = path.read_bytes()
-    if not text.strip():
-        return FileData(report=report)
-    with paused_gc():
-        document = loads_lenient(text)
+    document = load_json_file(path, report)
     if document is INVALID:
-        report.rows_read += 1
-        report.skip("invalid JSON document")
         return FileData(report=report)
     return read_document(document, rel, options, report)
 

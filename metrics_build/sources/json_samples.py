@@ -17,7 +17,7 @@ from metrics_build.channels import SourceReport
 from metrics_build.sources import _axes
 from metrics_build.sources._columns import ColumnSet
 from metrics_build.sources._flatten import flatten
-from metrics_build.sources._io import INVALID, loads_lenient, paused_gc
+from metrics_build.sources._io import INVALID, load_json_file
 from metrics_build.sources._options import FileData, SourceOptions
 from metrics_build.sources._timestamps import TimeAxis
 from metrics_build.sources.jsonl_steps import as_step
@@ -34,14 +34,8 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
         OSError: The file cannot be opened or read.
     """
     report = SourceReport(path=rel, format=FORMAT)
-    text = path.read_bytes()
-    if not text.strip():
-        return FileData(report=report)
-    with paused_gc():
-        document = loads_lenient(text)
+    document = load_json_file(path, report)
     if document is INVALID:
-        report.rows_read += 1
-        report.skip("invalid JSON document")
         return FileData(report=report)
     if find_records(document)[0] is None and any(word in path.name.lower() for word in RESULT_WORDS):
         # A `job -> metric -> value` object in, say, metrics.json is eval-runner output. Only files
