@@ -148,7 +148,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-partial", action="store_true",
                    help="batch mode: skip objects that still fail after retries and report them, instead of failing")
     p.add_argument("--max-workers", type=positive_int, default=None,
-                   help="batch mode: concurrent downloads (default 16)")
+                   help="batch mode: concurrent downloads (default 64, or [batch] max_workers)")
 
 
 def build_parser() -> argparse.ArgumentParser:

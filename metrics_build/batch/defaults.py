@@ -92,6 +92,7 @@ def default_specs(view: BatchView, section: BatchSection) -> list[BatchMetricSpe
         edges = global_edges(extent, section.default_histogram_buckets)
         if edges is not None:
             specs.append(HistogramSpec(kind="histogram", name=histogram_name(channel), channel=channel, edges=edges,
+                                       max_samples=section.default_histogram_samples,
                                        description="edges from the global min and max over all tests"))
     return specs
 

@@ -168,6 +168,8 @@ class BatchSection(_Frozen):
         python: Python batch metrics.
         use_defaults: run the built-in default aggregations when no `metrics` are declared.
         default_histogram_buckets: bucket count of the default histograms (edges from the global min/max).
+        default_histogram_samples: values written per default histogram for the platform to bin (the
+            merged counts, scaled proportionally above it); keeps the output small for big batches.
     """
 
     allow_partial: bool = False
@@ -177,6 +179,7 @@ class BatchSection(_Frozen):
     python: list[PythonEntry] = Field(default_factory=list)
     use_defaults: bool = True
     default_histogram_buckets: int = Field(default=20, ge=1, le=1000)
+    default_histogram_samples: int = Field(default=10_000, ge=1000, le=10_000_000)
 
     @model_validator(mode="after")
     def _unique_names(self) -> BatchSection:
@@ -200,6 +203,7 @@ nan_policy = "skip"
 # pass rate; a merged histogram of every exported series (edges from the global min/max); a summary.
 use_defaults = true
 default_histogram_buckets = 20
+default_histogram_samples = 10000
 
 # Declared aggregations replace the defaults. One example of each kind:
 #

@@ -139,3 +139,28 @@ def test_empty_or_all_errored_batch_gives_a_valid_output_that_says_so(
     rate = out.metric(PASS_RATE_METRIC)
     assert isinstance(rate, m.TextMetric) and rate.status is m.Status.NOT_APPLICABLE
     assert [x.name for x in out.metrics] == [STATUS_COUNTS_METRIC, PASS_RATE_METRIC, SUMMARY_METRIC]
+
+
+def test_default_histograms_write_at_most_the_configured_samples_keeping_the_shape() -> None:
+    rng = np.random.default_rng(3)
+    batch = make_batch([make_test(f"t{i}", series={"big": rng.normal(size=3000), "small": rng.normal(size=50)})
+                        for i in range(2)])
+    full = _run(batch, BatchSection(default_histogram_samples=10_000_000))
+    capped = _run(batch, BatchSection(default_histogram_samples=1000))
+    hist_names = [x.name for x in full.metrics if isinstance(x, m.HistogramMetric)]
+    assert sorted(hist_names) == ["big: distribution", "small: distribution"]
+    for name in hist_names:
+        big, small = full.metric(name), capped.metric(name)
+        assert isinstance(big, m.HistogramMetric)
+        assert isinstance(small, m.HistogramMetric)
+        assert isinstance(big.values, m.SeriesData)
+        assert isinstance(small.values, m.SeriesData)
+        assert len(small.values) <= 1000
+        edges = [b[0] for b in big.buckets] + [big.buckets[-1][1]]
+        big_counts, _ = np.histogram(big.values.values, bins=edges)
+        small_counts, _ = np.histogram(small.values.values, bins=edges)
+        if len(big.values) > 1000:  # scaled: each bucket keeps its share within one sample
+            share = big_counts / big_counts.sum() * small_counts.sum()
+            assert np.all(np.abs(small_counts - share) <= 1.0)
+        else:
+            assert small_counts.tolist() == big_counts.tolist()
