@@ -7,18 +7,15 @@ the error text (and is logged), so one broken entry never loses the other metric
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from metrics_build import model as m
 from metrics_build.batch.model import FetchedBatch
 from metrics_build.batch.section import PythonEntry
+from metrics_build.user_code import load_function, on_sys_path
 
 log = logging.getLogger(__name__)
 
@@ -41,30 +38,6 @@ class PythonResults:
             self.events.append(obj)
         else:
             self.data.append(obj)
-
-
-@contextmanager
-def _on_path(directory: Path | None) -> Iterator[None]:
-    if directory is None:
-        yield
-        return
-    entry = str(directory.resolve())
-    sys.path.insert(0, entry)
-    try:
-        yield
-    finally:
-        with suppress(ValueError):
-            sys.path.remove(entry)
-
-
-def load_function(spec: str) -> Any:
-    """The callable named by `module:function` (raises ImportError/AttributeError/TypeError)."""
-    module_name, _, attr = spec.partition(":")
-    module = importlib.import_module(module_name)
-    fn = getattr(module, attr)
-    if not callable(fn):
-        raise TypeError(f"{spec} is not callable")
-    return fn
 
 
 def _objects(result: object, spec: str) -> list[Output]:
@@ -105,10 +78,10 @@ def run_python_entries(entries: Iterable[PythonEntry], batch: FetchedBatch, *,
         Every returned object by kind; a failed entry contributes one FAIL_BLOCK text metric instead.
     """
     results = PythonResults()
-    with _on_path(config_dir):
+    with on_sys_path(config_dir):
         for entry in entries:
             try:
-                objects = _objects(load_function(entry.function)(batch), entry.function)
+                objects = _objects(load_function(entry.function, config_dir)(batch), entry.function)
             except Exception as exc:
                 log.error("Python batch metric %s failed: %s: %s", entry.function, type(exc).__name__, exc)
                 results.add(failure_metric(entry, exc))
@@ -118,4 +91,4 @@ def run_python_entries(entries: Iterable[PythonEntry], batch: FetchedBatch, *,
     return results
 
 
-__all__ = ["PythonResults", "failure_metric", "load_function", "run_python_entries"]
+__all__ = ["PythonResults", "failure_metric", "run_python_entries"]

@@ -10,31 +10,26 @@ FAIL_BLOCK text metric carrying the error, and the error is logged.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import importlib
-import importlib.util
 import logging
-import sys
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from metrics_build import model as m
 from metrics_build.channels import Loaded
 from metrics_build.config import PythonSpec
 from metrics_build.test_mode.naming import Names
+from metrics_build.user_code import UserCodeError, load_function, on_sys_path
 
 log = logging.getLogger("metrics_build.test_mode")
 _CHECK_JOB = uuid.UUID("00000000-0000-4000-8000-000000000000")
 _MAX_VIOLATIONS_SHOWN = 5
 
 
-class PythonMetricError(Exception):
+class PythonMetricError(UserCodeError):
     """One Python metric entry failed; the message is shown in its failure metric."""
 
 
@@ -43,60 +38,6 @@ class PythonOutput(m.MetricSet):
     """Everything the Python entries produced, failure metrics included."""
 
     failed: list[str] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def _on_sys_path(directory: Path | None) -> Iterator[None]:
-    if directory is None:
-        yield
-        return
-    entry = str(directory)
-    sys.path.insert(0, entry)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(entry)
-
-
-def _module_file(module: str, directory: Path) -> Path | None:
-    base = directory.joinpath(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _import(module: str, config_dir: Path | None) -> ModuleType:
-    path = _module_file(module, config_dir) if config_dir is not None else None
-    if path is None:
-        return importlib.import_module(module)
-    # A private module name per file: two configs with a `custom_metrics.py` each never share a module.
-    digest = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-    private = f"_metrics_build_user_{digest}_{module.replace('.', '_')}"
-    spec = importlib.util.spec_from_file_location(private, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[private] = loaded
-    try:
-        spec.loader.exec_module(loaded)
-    except BaseException:
-        sys.modules.pop(private, None)
-        raise
-    return loaded
-
-
-def load_function(ref: str, config_dir: Path | None) -> Callable[..., Any]:
-    """The function named by `module:function` (see the module docstring for where it is found)."""
-    module_name, _, func_name = ref.partition(":")
-    module = _import(module_name, config_dir)
-    func = getattr(module, func_name, None)
-    if func is None:
-        raise PythonMetricError(f"module {module_name!r} has no attribute {func_name!r}")
-    if not callable(func):
-        raise PythonMetricError(f"{ref} is not a function")
-    return func  # type: ignore[no-any-return]
 
 
 def _items(result: Any) -> list[Any]:
@@ -157,14 +98,14 @@ def _where(exc: BaseException) -> str:
 def run_one(spec: PythonSpec, loaded: Loaded, config_dir: Path | None, names: Names) -> PythonOutput:
     """Run one entry; on any failure, a PythonOutput holding only its FAIL_BLOCK text metric."""
     try:
-        with _on_sys_path(config_dir):
+        with on_sys_path(config_dir):
             func = load_function(spec.function, config_dir)
             result = func(loaded, **spec.args)
             out = _sort(_items(result))
         _check(out, names)
         return out
     except (Exception, SystemExit) as exc:
-        error = str(exc) if isinstance(exc, PythonMetricError) else f"{type(exc).__name__}: {exc}{_where(exc)}"
+        error = str(exc) if isinstance(exc, UserCodeError) else f"{type(exc).__name__}: {exc}{_where(exc)}"
         log.error("Python metric %s failed: %s", spec.label(), error)
         text = f"The Python metric `{spec.function}` failed:\n\n```\n{error}\n```"
         failed = m.TextMetric(name=names.unique(spec.label()), text=text, status=m.Status.FAIL_BLOCK,

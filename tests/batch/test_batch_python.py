@@ -103,7 +103,7 @@ def test_python_metrics_follow_the_declared_or_default_metrics(config_dir: Path)
 @pytest.mark.parametrize(("fn", "message"), [
     ("boom", "RuntimeError: the model exploded"),
     ("wrong", "TypeError: "),
-    ("missing_function", "AttributeError: "),
+    ("missing_function", "UserCodeError: module "),
 ])
 def test_a_failing_entry_becomes_a_fail_block_text_and_keeps_the_others(
         config_dir: Path, fn: str, message: str, caplog: pytest.LogCaptureFixture) -> None:
