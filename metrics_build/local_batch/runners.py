@@ -115,10 +115,7 @@ class ProcessRunner:
             finally:
                 with self._lock:
                     self._running.discard(child)
-        finished = utc_now()
-        if code is None:
-            return RunResult(None, started, finished, f"timed out after {self.timeout:g} s")
-        return RunResult(code, started, finished, error_line(_read_text(log_path), code))
+        return _result(code, started, utc_now(), log_path, self.timeout)
 
     def cancel(self) -> None:
         with self._lock:
@@ -207,9 +204,7 @@ class DockerRunner:
             with self._lock:
                 self._running.discard(container)
             container.remove(force=True)
-        if code is None:
-            return RunResult(None, started, finished, f"timed out after {self.timeout:g} s")
-        return RunResult(code, started, finished, error_line(_read_text(log_path), code))
+        return _result(code, started, finished, log_path, self.timeout)
 
     def cancel(self) -> None:
         import docker
@@ -229,6 +224,15 @@ def make_runner(*, image: str | None, timeout: float | None) -> Runner:
     if image is not None:
         return DockerRunner(image=image, timeout=timeout)
     return ProcessRunner(timeout=timeout)
+
+
+def _result(code: int | None, started: datetime, finished: datetime, log_path: Path,
+            timeout: float | None) -> RunResult:
+    """The outcome of one finished run: a timeout when there is no exit code, else the code and the
+    error line its log ends with."""
+    if code is None:
+        return RunResult(None, started, finished, f"timed out after {timeout:g} s")
+    return RunResult(code, started, finished, error_line(_read_text(log_path), code))
 
 
 def _read_text(path: Path) -> str:
