@@ -109,23 +109,23 @@ class MetricsConfig(Frozen):
     @model_validator(mode="after")
     def _names(self) -> MetricsConfig:
         seen: dict[str, str] = {}
-        for i, spec in enumerate(self.metrics):
-            where = f'metrics[{i}] ("{spec.name}").name'
-            reserved = _reserved(spec.name)
+
+        def claim(name: str, item: str) -> None:
+            """Take `name` for `item` (e.g. `metrics[2]`); reserved or already taken names fail."""
+            where = f'{item} ("{name}").name'
+            reserved = _reserved(name)
             if reserved:
                 raise ValueError(f"{where}: {reserved}")
-            if spec.name in seen:
-                raise ValueError(f"{where}: the name is already used by {seen[spec.name]}")
-            seen[spec.name] = f"metrics[{i}]"
+            if name in seen:
+                raise ValueError(f"{where}: the name is already used by {seen[name]}")
+            seen[name] = item
+
+        for i, spec in enumerate(self.metrics):
+            claim(spec.name, f"metrics[{i}]")
         metric_names = {s.name for s in self.metrics}
         for i, ev in enumerate(self.events):
+            claim(ev.name, f"events[{i}]")
             where = f'events[{i}] ("{ev.name}")'
-            reserved = _reserved(ev.name)
-            if reserved:
-                raise ValueError(f"{where}.name: {reserved}")
-            if ev.name in seen:
-                raise ValueError(f"{where}.name: the name is already used by {seen[ev.name]}")
-            seen[ev.name] = f"events[{i}]"
             unknown = [m for m in ev.metrics if m not in metric_names]
             if unknown:
                 raise ValueError(f"{where}.metrics: no metric named {unknown[0]!r} in [[metrics]]")
