@@ -1,13 +1,20 @@
-"""One error tree for the whole package; the CLI maps each branch to a documented exit code.
+"""One error tree for the whole package; the command line maps each branch to a documented exit code.
 
-    MetricsBuildError                 any failure the user can act on (never shown with a traceback)
-    ├── InputError          exit 2    missing or unreadable inputs, bad config, bad arguments
-    │   └── ConfigError               a config file that fails validation (names the field path)
-    ├── UpstreamError       exit 3    the platform API or object store failed after retries
-    ├── InvalidMetricsError exit 4    the metrics would not pass the platform's validator
-    └── (anything else)     exit 5    an internal error: a bug, reported with a traceback at -v
+    MetricsBuildError                   any failure the user can act on (never shown with a traceback)
+    ├── InputError            exit 2    missing or unreadable inputs, bad arguments
+    │   ├── ConfigError                 a config file that fails validation (names the field path)
+    │   └── UserCodeError               a user's `module:function` entry cannot be loaded or used
+    ├── UpstreamError         exit 3    the platform API or object store failed after retries
+    │   ├── AuthenticationError         the API refused the token (fatal even with partial results)
+    │   └── NotFoundError               the API answered 404 (a wrong id, or a probe that missed)
+    ├── InvalidMetricsError   exit 4    the metrics would not pass the platform's validator
+    ├── OutputError           exit 6    the output cannot be written (disk full, read-only, not a directory)
+    └── (anything else)       exit 5    an internal error: a bug, reported with a traceback at -v
 
-Messages never contain secrets: callers pass redacted values only.
+    Interrupted: exit 130 (SIGINT) or 143 (SIGTERM); no partial output is left behind.
+
+Messages never contain secrets: callers pass redacted values only, and chain the cause
+(`raise X(...) from exc`) only where the cause's text cannot carry one (a URL's signature, a token).
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ EXIT_BAD_INPUT = 2
 EXIT_UPSTREAM = 3
 EXIT_INVALID_METRICS = 4
 EXIT_INTERNAL = 5
+EXIT_OUTPUT = 6
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 class MetricsBuildError(Exception):
@@ -39,10 +48,23 @@ class ConfigError(InputError):
     """A config file is malformed; the message names the file and the field path."""
 
 
+class UserCodeError(InputError):
+    """A user's Python entry (`module:function`) cannot be loaded, is not callable, or returned
+    something that is not metrics; inside a run it becomes a failure metric rather than an exit."""
+
+
 class UpstreamError(MetricsBuildError):
     """The platform API or its object store failed, even after retries."""
 
     exit_code = EXIT_UPSTREAM
+
+
+class AuthenticationError(UpstreamError):
+    """The API refused the token (401/403): fatal even when partial results are allowed."""
+
+
+class NotFoundError(UpstreamError):
+    """The API answered 404 for a path (a wrong projectID/batchID, or a probe that missed)."""
 
 
 class InvalidMetricsError(MetricsBuildError):
@@ -54,3 +76,32 @@ class InvalidMetricsError(MetricsBuildError):
         self.violations = list(violations)
         lines = "\n".join(f"  - {v}" for v in self.violations)
         super().__init__(f"{what} would be rejected by the platform ({len(self.violations)} problems):\n{lines}")
+
+
+class OutputError(MetricsBuildError):
+    """The output cannot be written: the disk is full, the directory is read-only, or the path is a
+    directory. Not the user's input's fault, and nothing partial is left behind."""
+
+    exit_code = EXIT_OUTPUT
+
+
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_INVALID_METRICS",
+    "EXIT_OK",
+    "EXIT_OUTPUT",
+    "EXIT_TERMINATED",
+    "EXIT_TESTS_FAILED",
+    "EXIT_UPSTREAM",
+    "AuthenticationError",
+    "ConfigError",
+    "InputError",
+    "InvalidMetricsError",
+    "MetricsBuildError",
+    "NotFoundError",
+    "OutputError",
+    "UpstreamError",
+    "UserCodeError",
+]

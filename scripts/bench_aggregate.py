@@ -21,8 +21,8 @@ import numpy as np
 from metrics_build import model as m
 from metrics_build.batch.compute import compute_batch_metrics, write_batch_output
 from metrics_build.batch.model import FetchedBatch, TestInfo, TestMetrics
-from metrics_build.batch.section import BatchSection
-from metrics_build.contract import export_name
+from metrics_build.config import BatchSection
+from metrics_build.platform import export_name
 from metrics_build.wire import metrics_pb2 as pb
 from metrics_build.writer import JobMetricsWriter
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from metrics_build import model as m
 from metrics_build.batch.model import FetchedBatch, SkippedObject, TestInfo, TestMetrics
-from metrics_build.contract import export_name
+from metrics_build.platform import export_name
 from metrics_build.wire import metrics_pb2 as pb
 from metrics_build.writer import JobMetricsWriter
 

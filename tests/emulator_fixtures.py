@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from metrics_build import model as m
-from metrics_build.contract import export_name
 from metrics_build.emulator import job_id_for
+from metrics_build.platform import export_name
 from metrics_build.writer import JobMetricsWriter
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16

@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from metrics_build.encode import fill_series, varint
 from metrics_build.model import SeriesKind
 from metrics_build.wire import metrics_pb2 as pb
 from metrics_build.wire import uuid_pb2
+from metrics_build.writer.encode import fill_series, varint
 
 
 def reference_timestamps(ns: np.ndarray) -> pb.Series:

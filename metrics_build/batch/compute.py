@@ -13,11 +13,11 @@ from metrics_build import model as m
 from metrics_build.batch import defaults
 from metrics_build.batch.declared import aggregate_spec
 from metrics_build.batch.model import FetchedBatch
-from metrics_build.batch.python_metrics import run_python_entries
-from metrics_build.batch.section import BatchSection, HistogramSpec, ScalarStatSpec
 from metrics_build.batch.view import BatchView
-from metrics_build.errors import ConfigError
-from metrics_build.writer import JobMetricsWriter
+from metrics_build.config import BatchHistogramSpec, BatchSection, ScalarStatSpec
+from metrics_build.errors import InvalidMetricsError
+from metrics_build.user_code import run_entries
+from metrics_build.writer import JobMetricsWriter, output_names, repeated_names
 
 SKIPPED_METRIC = "skipped objects"
 _MAX_SKIPPED_LINES = 50
@@ -43,12 +43,12 @@ def _skipped_metric(batch: FetchedBatch) -> m.TextMetric:
 
 
 def check_distinct_names(output: BatchOutput) -> None:
-    """Raise ConfigError naming every name used twice: the platform's reader needs metric, data and
-    event names distinct from each other within one output."""
-    dup = output.repeated_names()
+    """Raise InvalidMetricsError naming every name used twice: the platform's reader needs metric, data
+    and event names distinct from each other within one output (as in test mode)."""
+    dup = repeated_names(output)
     if dup:
-        raise ConfigError("batch metrics: these names are used more than once among metrics, data and events "
-                          f"(rename the metric or Python output): {', '.join(repr(n) for n in dup)}")
+        raise InvalidMetricsError([f"the name {n!r} is used by more than one metric, data or event "
+                                   "(ReSim's reader refuses that)" for n in dup], what="batch output")
 
 
 def compute_batch_metrics(batch: FetchedBatch, section: BatchSection, *, config_dir: Path | None) -> BatchOutput:
@@ -68,7 +68,7 @@ def compute_batch_metrics(batch: FetchedBatch, section: BatchSection, *, config_
         The model objects to write.
 
     Raises:
-        ConfigError: two outputs share a name.
+        InvalidMetricsError: two outputs share a name.
     """
     out = BatchOutput()
     specs = list(section.metrics)
@@ -78,14 +78,16 @@ def compute_batch_metrics(batch: FetchedBatch, section: BatchSection, *, config_
         specs = defaults.default_specs(view, section)
     out.metrics.extend(aggregate_spec(view, spec, section.nan_policy) for spec in specs)
 
-    python = run_python_entries(section.python, batch, config_dir=config_dir)
-    out.metrics.extend(python.metrics)
-    out.data.extend(python.data)
-    out.events.extend(python.events)
+    names = m.Names()
+    for name in [*output_names(out), defaults.SUMMARY_METRIC, SKIPPED_METRIC]:
+        names.claim(name)
+    python = run_entries(section.python, lambda func, entry: func(batch, **entry.args), config_dir=config_dir,
+                         names=names, what="Python batch metric")
+    out.extend(python)
 
     if with_defaults or not any(defaults.ran(t) for t in batch.tests):
         scalars = len({s.scalar for s in specs if isinstance(s, ScalarStatSpec)})
-        series = len({s.channel for s in specs if isinstance(s, HistogramSpec)})
+        series = len({s.channel for s in specs if isinstance(s, BatchHistogramSpec)})
         out.metrics.append(defaults.summary_text(batch, scalars=scalars, series=series))
     if batch.skipped:
         out.metrics.append(_skipped_metric(batch))

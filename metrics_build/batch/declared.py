@@ -17,10 +17,10 @@ import numpy.typing as npt
 from metrics_build import model as m
 from metrics_build.batch.aggregate import CategoryCounts, Histogram, Labelled, PassCount, Sample, Summary, WeightedMean
 from metrics_build.batch.model import TestMetrics
-from metrics_build.batch.section import (
-    CONFLATED_STATUSES,
+from metrics_build.batch.view import BatchView
+from metrics_build.config import (
+    BatchHistogramSpec,
     BatchMetricSpec,
-    HistogramSpec,
     NanPolicy,
     PassRateSpec,
     PerTestBarSpec,
@@ -28,8 +28,7 @@ from metrics_build.batch.section import (
     StatusCountsSpec,
     WeightedMeanSpec,
 )
-from metrics_build.batch.view import BatchView
-from metrics_build.contract import export_name
+from metrics_build.platform import CONFLATED_STATUSES, export_name
 from metrics_build.wire import metrics_pb2 as pb
 
 _NO_RUN = frozenset({"ERROR", "CANCELLED"})
@@ -177,7 +176,7 @@ def scalar_stat(view: BatchView, spec: ScalarStatSpec, s: Spec) -> m.Metric:
     return _scalar(s, value, detail, nan_count, s.unit or unit)
 
 
-def histogram(view: BatchView, spec: HistogramSpec, s: Spec) -> m.Metric:
+def histogram(view: BatchView, spec: BatchHistogramSpec, s: Spec) -> m.Metric:
     """A histogram of every test's exported series, merged on the spec's fixed edges."""
     state = Histogram.empty(spec.bucket_edges())
     had = 0
@@ -287,7 +286,7 @@ def aggregate_spec(view: BatchView, spec: BatchMetricSpec, default_nan_policy: N
         return weighted_mean(view, spec, s)
     if isinstance(spec, ScalarStatSpec):
         return scalar_stat(view, spec, s)
-    if isinstance(spec, HistogramSpec):
+    if isinstance(spec, BatchHistogramSpec):
         return histogram(view, spec, s)
     if isinstance(spec, PassRateSpec):
         return pass_rate(view, spec, s)

@@ -17,17 +17,16 @@ from metrics_build import model as m
 from metrics_build.batch.aggregate import PassCount, Summary
 from metrics_build.batch.declared import verdict_of
 from metrics_build.batch.model import FetchedBatch, TestMetrics
-from metrics_build.batch.section import (
-    CONFLATED_STATUSES,
+from metrics_build.batch.view import BatchView
+from metrics_build.config import (
+    BatchHistogramSpec,
     BatchMetricSpec,
     BatchSection,
-    HistogramSpec,
     PassRateSpec,
     ScalarStatSpec,
     StatusCountsSpec,
 )
-from metrics_build.batch.view import BatchView
-from metrics_build.contract import channel_of_export
+from metrics_build.platform import CONFLATED_STATUSES, channel_of_export
 from metrics_build.wire import metrics_pb2 as pb
 
 SUMMARY_METRIC = "batch summary"
@@ -91,9 +90,9 @@ def default_specs(view: BatchView, section: BatchSection) -> list[BatchMetricSpe
     for channel, extent in series_extents(view.batch).items():
         edges = global_edges(extent, section.default_histogram_buckets)
         if edges is not None:
-            specs.append(HistogramSpec(kind="histogram", name=histogram_name(channel), channel=channel, edges=edges,
-                                       max_samples=section.default_histogram_samples,
-                                       description="edges from the global min and max over all tests"))
+            specs.append(BatchHistogramSpec(kind="histogram", name=histogram_name(channel), channel=channel,
+                                            edges=edges, max_samples=section.default_histogram_samples,
+                                            description="edges from the global min and max over all tests"))
     return specs
 
 

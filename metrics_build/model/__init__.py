@@ -1,6 +1,6 @@
 """Typed metrics, data and events: what the writer turns into a JobMetrics message (no protobuf here)."""
 
-from metrics_build.model.collection import MetricSet
+from metrics_build.model.collection import ImportedJobMetrics, MetricSet
 from metrics_build.model.data import (
     Data,
     ExternalFileData,
@@ -35,6 +35,7 @@ from metrics_build.model.metrics import (
     TextMetric,
     histogram_buckets,
 )
+from metrics_build.model.names import Names
 from metrics_build.model.times import to_ns, to_ns_array
 
 __all__ = [
@@ -51,9 +52,11 @@ __all__ = [
     "ImageListMetric",
     "ImageMetric",
     "Importance",
+    "ImportedJobMetrics",
     "LinePlotMetric",
     "Metric",
     "MetricSet",
+    "Names",
     "PlotlyMetric",
     "ScalarMetric",
     "SeriesData",

@@ -13,19 +13,30 @@ from metrics_build.model.data import Data, GroupedData, SeriesData
 from metrics_build.model.metrics import Event, Metric
 
 
+@dataclass(frozen=True)
+class ImportedJobMetrics:
+    """A JobMetrics another library wrote (ReSim's `ResimMetricsWriter`), kept serialized: the writer
+    merges its metrics, data and events into the output with ids derived as ours are."""
+
+    payload: bytes
+
+
 @dataclass
 class MetricSet:
-    """Metrics (each packed with the data it references), data without a metric, and events."""
+    """Metrics (each packed with the data it references), data without a metric, events, and JobMetrics
+    written by other libraries."""
 
     metrics: list[Metric] = field(default_factory=list)
     data: list[Data] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    imported: list[ImportedJobMetrics] = field(default_factory=list)
 
     def extend(self, other: MetricSet) -> None:
         """Append everything `other` holds, in order."""
         self.metrics += other.metrics
         self.data += other.data
         self.events += other.events
+        self.imported += other.imported
 
     def metric(self, name: str) -> Metric:
         """The first metric called `name` (KeyError when there is none)."""
@@ -38,7 +49,8 @@ class MetricSet:
         """Every name the writer would emit, each object once (a name listed twice is a clash).
 
         Covers metrics (and the metrics events link), the data they reference with their index
-        chains, data registered on its own, and events.
+        chains, data registered on its own, and events; not the names inside `imported` (they are
+        serialized: `metrics_build.writer.output_names` covers them too).
         """
         seen: set[int] = set()
         names: list[str] = []

@@ -15,18 +15,18 @@ from pathlib import Path
 from metrics_build import config as c
 from metrics_build import model as m
 from metrics_build.channels import ChannelKind, Loaded
-from metrics_build.contract import INPUT_REPORT_METRIC
 from metrics_build.errors import InvalidMetricsError
+from metrics_build.platform import INPUT_REPORT_METRIC
 from metrics_build.test_mode import events as ev
 from metrics_build.test_mode.auto import expand
 from metrics_build.test_mode.context import Context, importance
 from metrics_build.test_mode.episodes import with_episode_channels
 from metrics_build.test_mode.kinds import build
-from metrics_build.test_mode.naming import Names
 from metrics_build.test_mode.plots import cased
-from metrics_build.test_mode.python_metrics import run_python_metrics
 from metrics_build.test_mode.reduce import NotApplicable
 from metrics_build.test_mode.report import input_report
+from metrics_build.user_code import run_entries
+from metrics_build.writer import repeated_names
 
 log = logging.getLogger("metrics_build.test_mode")
 
@@ -71,7 +71,7 @@ def compute(config: c.MetricsConfig, loaded: Loaded, *, config_dir: Path | None)
         InvalidMetricsError: two objects of the output would share a name (ReSim's reader refuses that).
     """
     loaded = with_episode_channels(loaded)
-    names = Names()
+    names = m.Names()
     ctx = Context(loaded=loaded, names=names, max_plot_points=config.output.max_plot_points,
                   base_status=m.Status.RAW if config.output.status_without_thresholds == "raw" else m.Status.PASSED,
                   export=config.output.export)
@@ -102,8 +102,10 @@ def compute(config: c.MetricsConfig, loaded: Loaded, *, config_dir: Path | None)
     if config.output.log_events:
         pending += ev.logged_events(ctx, loaded.events, config.output.max_log_events)
 
-    py = run_python_metrics(config.python, loaded, config_dir=config_dir, names=names)
+    py = run_entries(config.python, lambda func, entry: func(loaded, **entry.args), config_dir=config_dir,
+                     names=names)
     out.metrics += py.metrics
+    out.imported += py.imported
     out.python_failures = py.failed
     if config.output.input_report:
         out.metrics.append(input_report(loaded))
@@ -112,7 +114,7 @@ def compute(config: c.MetricsConfig, loaded: Loaded, *, config_dir: Path | None)
     out.events = ev.finalize(pending, ev.origin_of(list(loaded.channels.values())), force_relative=relative)
     out.events += py.events
 
-    clashes = out.repeated_names()
+    clashes = repeated_names(out)
     if clashes:
         raise InvalidMetricsError([f"the name {n!r} is used by more than one metric, data or event "
                                    "(ReSim's reader refuses that)" for n in clashes], what="test-mode output")

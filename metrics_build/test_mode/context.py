@@ -10,8 +10,7 @@ import numpy as np
 
 from metrics_build import model as m
 from metrics_build.channels import Channel, ChannelKind, Loaded
-from metrics_build.contract import export_name
-from metrics_build.test_mode.naming import Names
+from metrics_build.platform import export_name
 from metrics_build.test_mode.reduce import NotApplicable
 from metrics_build.test_mode.series import IntArray
 
@@ -49,7 +48,7 @@ class Context:
     """
 
     loaded: Loaded
-    names: Names
+    names: m.Names
     max_plot_points: int = 10_000
     base_status: m.Status = m.Status.PASSED
     export: Sequence[str] = ("*",)

@@ -12,7 +12,7 @@ import numpy as np
 
 from metrics_build import model as m
 from metrics_build.channels import Channel, ChannelKind, Loaded
-from metrics_build.contract import INPUT_REPORT_METRIC
+from metrics_build.platform import INPUT_REPORT_METRIC
 
 MAX_ROWS = 200
 

@@ -18,9 +18,7 @@ from oracle import assert_resim_accepts
 from metrics_build import model as m
 from metrics_build.batch.compute import compute_batch_metrics
 from metrics_build.batch.model import FetchedBatch
-from metrics_build.batch.python_metrics import run_python_entries
-from metrics_build.batch.section import BatchSection, PythonEntry
-from metrics_build.errors import ConfigError
+from metrics_build.config import BatchSection, PythonEntry
 
 JOB = uuid.UUID("61c7a4b2-55d0-4c4e-8b53-37d1f4d1b0aa")
 
@@ -102,8 +100,8 @@ def test_python_metrics_follow_the_declared_or_default_metrics(config_dir: Path)
 
 @pytest.mark.parametrize(("fn", "message"), [
     ("boom", "RuntimeError: the model exploded"),
-    ("wrong", "TypeError: "),
-    ("missing_function", "UserCodeError: module "),
+    ("wrong", "returned a int, not metrics"),
+    ("missing_function", "module "),
 ])
 def test_a_failing_entry_becomes_a_fail_block_text_and_keeps_the_others(
         config_dir: Path, fn: str, message: str, caplog: pytest.LogCaptureFixture) -> None:
@@ -121,12 +119,18 @@ def test_a_failing_entry_becomes_a_fail_block_text_and_keeps_the_others(
 
 
 def test_a_module_that_cannot_be_imported_is_reported_by_its_function_name() -> None:
-    results = run_python_entries([PythonEntry(function="no_such_module_xyz:run")], _batch(), config_dir=None)
-    assert [x.name for x in results.metrics] == ["no_such_module_xyz:run"]
-    text = results.metrics[0]
+    section = BatchSection(python=[PythonEntry(function="no_such_module_xyz:run")], use_defaults=False)
+    out = compute_batch_metrics(_batch(), section, config_dir=None)
+    text = out.metric("no_such_module_xyz:run")
     assert isinstance(text, m.TextMetric) and "ModuleNotFoundError" in text.text
 
 
-def test_python_output_clashing_with_another_name_is_a_config_error(config_dir: Path) -> None:
-    with pytest.raises(ConfigError, match="'total distance'"):
-        compute_batch_metrics(_batch(), _section(config_dir, "total_distance", "clash"), config_dir=config_dir)
+def test_python_output_clashing_with_another_name_fails_that_entry_only(config_dir: Path) -> None:
+    # As in test mode: each entry's output is checked on its own, so the second `total distance`
+    # becomes the failure metric of its entry and the first one stays.
+    out = compute_batch_metrics(_batch(), _section(config_dir, "total_distance", "clash"), config_dir=config_dir)
+    assert out.metric("total distance").status is m.Status.PASSED
+    failed = out.metrics[-2] if out.metrics[-1].name == "batch summary" else out.metrics[-1]
+    assert isinstance(failed, m.TextMetric) and failed.status is m.Status.FAIL_BLOCK
+    assert "'total distance' is already used" in failed.text
+    assert_resim_accepts(out.writer(JOB).serialize())

@@ -18,9 +18,9 @@ from metrics_build import model as m
 from metrics_build.batch.compute import SKIPPED_METRIC, BatchOutput, compute_batch_metrics, write_batch_output
 from metrics_build.batch.declared import verdict_of
 from metrics_build.batch.model import FetchedBatch, SkippedObject
-from metrics_build.batch.section import BatchSection
 from metrics_build.batch.view import BatchView
-from metrics_build.errors import ConfigError
+from metrics_build.config import BatchSection
+from metrics_build.errors import InvalidMetricsError
 
 JOB = uuid.UUID("9f0c7d64-2f0e-4e39-8d8a-0d6c1b3e5a77")
 RNG = np.random.default_rng(7)
@@ -257,11 +257,11 @@ def test_skipped_objects_are_reported() -> None:
     assert "test `t1` (j1): metric 'speed': HTTP 500" in metric.text
 
 
-def test_name_collisions_are_a_config_error() -> None:
+def test_name_collisions_are_invalid_metrics_as_in_test_mode() -> None:
     # "h values" is the data name of histogram "h"; a metric of that name would clash with it.
     section = _section({"kind": "histogram", "name": "h", "channel": "speed", "edges": [0, 100]},
                        {"kind": "pass_rate", "name": "h values"})
-    with pytest.raises(ConfigError, match="'h values'"):
+    with pytest.raises(InvalidMetricsError, match="'h values'"):
         compute_batch_metrics(_batch(), section, config_dir=None)
 
 

@@ -24,7 +24,7 @@ from metrics_build.batch.defaults import (
     stat_name,
 )
 from metrics_build.batch.model import FetchedBatch
-from metrics_build.batch.section import BatchSection
+from metrics_build.config import BatchSection
 
 JOB = uuid.UUID("2a3b4c5d-6e7f-4081-9203-a4b5c6d7e8f9")
 RNG = np.random.default_rng(11)

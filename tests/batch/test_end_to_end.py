@@ -31,9 +31,8 @@ from metrics_build.batch.defaults import (
 from metrics_build.batch.fetch import fetch_batch
 from metrics_build.batch.model import FetchedBatch
 from metrics_build.batch.run import batch_job_id
-from metrics_build.batch.section import BatchSection
 from metrics_build.batch.settings import parse_settings
-from metrics_build.config import load_config
+from metrics_build.config import BatchSection, load_config
 from metrics_build.emulator import Emulator
 from metrics_build.test_mode.run import run_test_mode
 

@@ -9,16 +9,18 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from metrics_build.batch.section import (
-    DEFAULT_BATCH_TOML,
+from metrics_build.config import (
+    BatchHistogramSpec,
     BatchSection,
-    HistogramSpec,
     PassRateSpec,
     PerTestBarSpec,
     ScalarStatSpec,
     StatusCountsSpec,
     WeightedMeanSpec,
+    parse_config_text,
 )
+from metrics_build.config.defaults import DEFAULT_BATCH_TOML
+from metrics_build.errors import ConfigError
 
 
 def _section(text: str) -> BatchSection:
@@ -43,7 +45,7 @@ def test_commented_examples_in_the_default_toml_are_valid() -> None:
         lines.append(line)
     section = _section("\n".join(lines))
     kinds = [type(s) for s in section.metrics]
-    assert kinds == [WeightedMeanSpec, ScalarStatSpec, HistogramSpec, PassRateSpec, StatusCountsSpec,
+    assert kinds == [WeightedMeanSpec, ScalarStatSpec, BatchHistogramSpec, PassRateSpec, StatusCountsSpec,
                      PerTestBarSpec]
     assert [p.function for p in section.python] == ["my_batch_metrics:compute"]
 
@@ -75,12 +77,12 @@ edges = [0, 1, 5]
     w, p, h = section.metrics
     assert isinstance(w, WeightedMeanSpec) and w.weight == "speed"
     assert isinstance(p, ScalarStatSpec) and p.stat == "p99.9" and p.fails_above == 3.0 and p.nan_policy == "skip"
-    assert isinstance(h, HistogramSpec) and h.bucket_edges() == [0.0, 1.0, 5.0]
+    assert isinstance(h, BatchHistogramSpec) and h.bucket_edges() == [0.0, 1.0, 5.0]
     assert section.nan_policy == "fail"
 
 
 def test_equal_width_edges_match_numpy_linspace() -> None:
-    spec = HistogramSpec(kind="histogram", name="h", channel="x", lower=-1.5, upper=3.7, count=13)
+    spec = BatchHistogramSpec(kind="histogram", name="h", channel="x", lower=-1.5, upper=3.7, count=13)
     edges = spec.bucket_edges()
     np.testing.assert_allclose(edges, np.linspace(-1.5, 3.7, 14), rtol=0, atol=1e-12)
     assert edges[0] == -1.5 and edges[-1] == 3.7
@@ -108,9 +110,9 @@ def test_bad_specs_are_rejected_with_a_clear_message(body: dict[str, Any], messa
 
 
 def test_duplicate_names_and_unknown_keys_are_rejected() -> None:
-    spec = {"kind": "pass_rate", "name": "rate"}
-    with pytest.raises(ValidationError, match="declared twice"):
-        BatchSection.model_validate({"metrics": [spec, spec]})
+    twice = r'batch\.metrics\[1\] \("rate"\)\.name: the name is already used by batch\.metrics\[0\]'
+    with pytest.raises(ConfigError, match=twice):
+        parse_config_text('[[batch.metrics]]\nkind = "pass_rate"\nname = "rate"\n' * 2, "c.toml")
     with pytest.raises(ValidationError, match="Extra inputs"):
         BatchSection.model_validate({"workers": 3})
     with pytest.raises(ValidationError, match="nan_policy"):

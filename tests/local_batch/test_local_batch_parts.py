@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from metrics_build import model as m
-from metrics_build.errors import InputError
+from metrics_build.errors import InputError, OutputError
 from metrics_build.local_batch.discover import discover_tests
 from metrics_build.local_batch.manifest import (
     SCHEMA_VERSION,
@@ -206,8 +206,8 @@ def test_summary_of_a_failed_batch(tmp_path: Path) -> None:
 
 def test_write_manifest_leaves_no_temp_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "dir-not-file"
-    target.mkdir()  # os.replace onto a directory fails
-    with pytest.raises(OSError):
+    target.mkdir()  # a directory where the file should go: one clear error, nothing left behind
+    with pytest.raises(OutputError, match="it is a directory"):
         write_manifest(target, _manifest())
     assert sorted(os.listdir(tmp_path)) == ["dir-not-file"]
 

@@ -10,8 +10,8 @@ from tm_helpers import config, loaded, numeric, run, series, states
 
 from metrics_build.channels import Episode
 from metrics_build.config import default_config
-from metrics_build.contract import INPUT_REPORT_METRIC
 from metrics_build.model import Status
+from metrics_build.platform import INPUT_REPORT_METRIC
 from metrics_build.test_mode.episodes import with_episode_channels
 
 SPEED = np.random.default_rng(5).normal(10, 1, 300)

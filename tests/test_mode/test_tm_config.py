@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from metrics_build import config as c
+from metrics_build.config.defaults import DEFAULT_CONFIG_TOML
 from metrics_build.errors import ConfigError
-from metrics_build.test_mode.defaults import DEFAULT_CONFIG_TOML
 
 CLI = [sys.executable, "-m", "metrics_build"]
 

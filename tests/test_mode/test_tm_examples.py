@@ -11,8 +11,8 @@ import pytest
 from oracle import assert_resim_accepts
 from tm_helpers import EXAMPLES
 
-from metrics_build.contract import INPUT_REPORT_METRIC
 from metrics_build.model import Status
+from metrics_build.platform import INPUT_REPORT_METRIC
 from metrics_build.test_mode.run import run_test_mode
 
 NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "inputs" / "logs").is_dir())

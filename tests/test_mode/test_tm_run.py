@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from oracle import assert_resim_accepts
 
-from metrics_build.contract import INPUT_REPORT_METRIC
 from metrics_build.model import Status
+from metrics_build.platform import INPUT_REPORT_METRIC
 
 CLI = [sys.executable, "-m", "metrics_build"]
 DECLARED = ('[[metrics]]\nkind = "scalar"\nname = "max loss"\nchannel = "loss"\nreduce = "max"\n'

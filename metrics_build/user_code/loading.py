@@ -18,9 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-
-class UserCodeError(Exception):
-    """A Python entry cannot be used (missing attribute, not callable, unloadable file)."""
+from metrics_build.errors import UserCodeError
 
 
 @contextlib.contextmanager

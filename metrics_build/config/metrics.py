@@ -1,40 +1,22 @@
-"""The `[[metrics]]`, `[[events]]` and `[[python]]` entries of the config: one pydantic model per kind.
+"""The `[[metrics]]` entries of the config (test mode): one pydantic model per kind.
 
-Frozen, unknown keys rejected; cross-field rules (thresholds in order, fixed histogram edges, states
-sets) are checked here, cross-entry rules (unique names, links) in `metrics_build.config`.
+Cross-field rules (thresholds in order, fixed histogram edges, state sets) are checked here; rules
+across entries (unique names, links) in `metrics_build.config.root`.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from metrics_build.edges import FixedEdges
+from metrics_build.config.common import FixedEdges, Frozen, ImportanceName, NonEmpty, Severity, Thresholds
 
-Severity = Literal["warn", "block"]
-ImportanceName = Literal["zero", "low", "medium", "high", "critical"]
 Reduction = Literal[
     "min", "max", "mean", "sum", "first", "last", "count", "std",
     "p50", "p90", "p95", "p99", "duration", "max_rate_of_change",
 ]
 REDUCTIONS: tuple[str, ...] = Reduction.__args__  # type: ignore[attr-defined]
-
-
-class Frozen(BaseModel):
-    """Base of every config model: immutable, unknown keys rejected."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-def _finite_or_none(value: float | None, what: str) -> float | None:
-    if value is not None and math.isnan(value):
-        raise ValueError(f"{what} cannot be NaN")
-    return value
 
 
 class _MetricBase(Frozen):
@@ -47,30 +29,6 @@ class _MetricBase(Frozen):
     order: float | None = None
     display: bool = True
     unit: str | None = None
-
-
-class _Thresholds(Frozen):
-    """`fails_above` / `fails_below` (either optional) and how bad failing is."""
-
-    fails_above: float | None = None
-    fails_below: float | None = None
-    severity: Severity = "block"
-
-    @field_validator("fails_above", "fails_below")
-    @classmethod
-    def _not_nan(cls, v: float | None) -> float | None:
-        return _finite_or_none(v, "a threshold")
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Any:
-        if self.fails_above is not None and self.fails_below is not None and self.fails_below >= self.fails_above:
-            raise ValueError("fails_below must be less than fails_above (otherwise every value fails)")
-        return self
-
-    @property
-    def has_thresholds(self) -> bool:
-        """True when at least one threshold is set."""
-        return self.fails_above is not None or self.fails_below is not None
 
 
 class _Channels(Frozen):
@@ -98,7 +56,7 @@ class _Channels(Frozen):
         return self
 
 
-class ScalarSpec(_MetricBase, _Thresholds):
+class ScalarSpec(_MetricBase, Thresholds):
     """One number: a reduction of a channel, or an eval-runner result (`result`, optionally `job`)."""
 
     kind: Literal["scalar"]
@@ -124,7 +82,7 @@ class ScalarSpec(_MetricBase, _Thresholds):
         return self
 
 
-class DoubleSummarySpec(_MetricBase, _Thresholds):
+class DoubleSummarySpec(_MetricBase, Thresholds):
     """A reduction of a channel shown as a double summary (min/max/first/last point at their sample)."""
 
     kind: Literal["double_summary"]
@@ -132,7 +90,7 @@ class DoubleSummarySpec(_MetricBase, _Thresholds):
     reduce: Reduction
 
 
-class DoubleOverTimeSpec(_MetricBase, _Thresholds, _Channels):
+class DoubleOverTimeSpec(_MetricBase, Thresholds, _Channels):
     """Channels plotted over time (timestamps, else steps as relative seconds)."""
 
     kind: Literal["double_over_time"]
@@ -147,7 +105,7 @@ class DoubleOverTimeSpec(_MetricBase, _Thresholds, _Channels):
         return self
 
 
-class LinePlotSpec(_MetricBase, _Thresholds, _Channels):
+class LinePlotSpec(_MetricBase, Thresholds, _Channels):
     """Channels (y) against `x`: "step", "time" (seconds from the first sample) or another channel."""
 
     kind: Literal["line_plot"]
@@ -157,7 +115,7 @@ class LinePlotSpec(_MetricBase, _Thresholds, _Channels):
     max_points: int | None = Field(default=None, ge=4)
 
 
-class HistogramSpec(_MetricBase, _Thresholds, FixedEdges):
+class HistogramSpec(_MetricBase, Thresholds, FixedEdges):
     """A channel's values counted in fixed buckets: `edges`, or `lower`, `upper` and `count`."""
 
     kind: Literal["histogram"]
@@ -191,7 +149,7 @@ class StatesOverTimeSpec(_MetricBase, _Channels):
         return self
 
 
-class BarChartSpec(_MetricBase, _Thresholds, _Channels):
+class BarChartSpec(_MetricBase, Thresholds, _Channels):
     """Bars of a reduction: one bar per channel, or (`per_episode`) one bar per episode per channel."""
 
     kind: Literal["bar_chart"]
@@ -222,55 +180,16 @@ MetricSpec = Annotated[
 ]
 
 
-class _EventBase(Frozen):
-    name: NonEmpty
-    description: str = ""
-    importance: ImportanceName = "medium"
-    tags: list[str] = Field(default_factory=list)
-    metrics: list[NonEmpty] = Field(default_factory=list, description="names of metrics each event links")
-    severity: Severity = "block"
-    max_events: int = Field(default=100, ge=1, le=10_000)
-
-
-class ThresholdEventSpec(_EventBase, _Thresholds):
-    """One event each time `channel` crosses into the failing region."""
-
-    kind: Literal["threshold"]
-    channel: NonEmpty
-
-    @model_validator(mode="after")
-    def _needs_threshold(self) -> ThresholdEventSpec:
-        if not self.has_thresholds:
-            raise ValueError("a threshold event needs fails_above or fails_below")
-        return self
-
-
-class StateEventSpec(_EventBase):
-    """One event each time `channel` enters one of `states`."""
-
-    kind: Literal["state"]
-    channel: NonEmpty
-    states: list[NonEmpty] = Field(min_length=1)
-    case: Literal["keep", "lower", "upper"] = "keep"
-
-
-class EpisodeEventSpec(_EventBase):
-    """One event per episode, at its end; unsuccessful episodes take `severity`."""
-
-    kind: Literal["episodes"]
-    name: NonEmpty = "episode"
-
-
-EventSpec = Annotated[ThresholdEventSpec | StateEventSpec | EpisodeEventSpec, Field(discriminator="kind")]
-
-
-class PythonSpec(Frozen):
-    """A Python metric: `module:function`, called with the loaded logs (and `args` as keywords)."""
-
-    function: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    name: NonEmpty | None = None
-    args: dict[str, Any] = Field(default_factory=dict)
-
-    def label(self) -> str:
-        """The name of this entry in logs and in its failure metric."""
-        return self.name or self.function
+__all__ = [
+    "REDUCTIONS",
+    "BarChartSpec",
+    "DoubleOverTimeSpec",
+    "DoubleSummarySpec",
+    "HistogramSpec",
+    "LinePlotSpec",
+    "MetricSpec",
+    "Reduction",
+    "ScalarSpec",
+    "StatesOverTimeSpec",
+    "TextSpec",
+]

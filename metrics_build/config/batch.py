@@ -1,55 +1,34 @@
-"""The `[batch]` table of the metrics config: which aggregations batch mode computes, and how.
+"""The `[batch]` table of the config: which aggregations batch mode computes, and how.
 
-Pure pydantic models (frozen, unknown keys rejected). `metrics_build.config` embeds `BatchSection`
-as its `batch` field; `DEFAULT_BATCH_TOML` is the section as `metrics-build config --show-default` prints it.
+`BatchSection` is the `batch` field of `MetricsConfig`; its default text is part of
+`metrics_build.config.defaults`.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from metrics_build.edges import FixedEdges
+from metrics_build.config.common import FixedEdges, Frozen, ImportanceName, PythonEntry, Thresholds
 
 NanPolicy = Literal["skip", "warn", "fail"]
 """What a NaN input does: `skip` drops it (counted in the description); `warn` / `fail` also drop it
 but give the metric FAIL_WARN / FAIL_BLOCK."""
 
-Severity = Literal["warn", "block"]
-ImportanceName = Literal["zero", "low", "medium", "high", "critical"]
-
 # mean | min | max | sum | std | count | median | p<q> with 0 <= q <= 100 (e.g. p5, p95, p99.9)
 _STAT_RE = re.compile(r"^(mean|min|max|sum|std|count|median|p(100|\d{1,2}(\.\d+)?))$")
 
-# Standard conflated statuses (jobs listing), in the order status bars are drawn.
-CONFLATED_STATUSES = ("PASSED", "WARNING", "BLOCKER", "ERROR", "CANCELLED")
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class _SpecBase(_Frozen):
-    """Fields every declared aggregation has."""
+class _SpecBase(Thresholds):
+    """Fields every declared aggregation has (thresholds from `Thresholds`)."""
 
     name: str = Field(min_length=1, description="metric name in the batch output (unique)")
     description: str = ""
     importance: ImportanceName = "medium"
     unit: str = ""
-    fails_above: float | None = None
-    fails_below: float | None = None
-    severity: Severity = "block"
     nan_policy: NanPolicy | None = Field(default=None, description="overrides [batch].nan_policy")
-
-    @field_validator("fails_above", "fails_below")
-    @classmethod
-    def _not_nan(cls, v: float | None) -> float | None:
-        if v is not None and math.isnan(v):
-            raise ValueError("a threshold cannot be NaN")
-        return v
 
 
 class WeightedMeanSpec(_SpecBase):
@@ -89,7 +68,7 @@ class ScalarStatSpec(_SpecBase):
         return v
 
 
-class HistogramSpec(_SpecBase, FixedEdges):
+class BatchHistogramSpec(_SpecBase, FixedEdges):
     """A histogram of every test's exported series of `channel`, merged on fixed bucket edges.
 
     Give `edges` (strictly increasing, at least two) or `lower`, `upper` and `count` (equal widths).
@@ -136,28 +115,12 @@ class PerTestBarSpec(_SpecBase):
 
 
 BatchMetricSpec = Annotated[
-    WeightedMeanSpec | ScalarStatSpec | HistogramSpec | PassRateSpec | StatusCountsSpec | PerTestBarSpec,
+    WeightedMeanSpec | ScalarStatSpec | BatchHistogramSpec | PassRateSpec | StatusCountsSpec | PerTestBarSpec,
     Field(discriminator="kind"),
 ]
 
 
-class PythonEntry(_Frozen):
-    """A Python batch metric: `module:function`, called with the whole `FetchedBatch`.
-
-    The module is imported with the config file's directory on `sys.path`. The function returns model
-    metrics, data and events (any iterable of them, or None).
-    """
-
-    function: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-    name: str | None = Field(default=None, min_length=1,
-                             description="name of the failure text metric if the function raises")
-
-    def label(self) -> str:
-        """The name used for this entry in logs and failure metrics."""
-        return self.name or self.function
-
-
-class BatchSection(_Frozen):
+class BatchSection(Frozen):
     """The `[batch]` table.
 
     Attributes:
@@ -181,87 +144,15 @@ class BatchSection(_Frozen):
     default_histogram_buckets: int = Field(default=20, ge=1, le=1000)
     default_histogram_samples: int = Field(default=10_000, ge=1000, le=10_000_000)
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> BatchSection:
-        seen: set[str] = set()
-        for spec in self.metrics:
-            if spec.name in seen:
-                raise ValueError(f"metric name {spec.name!r} is declared twice")
-            seen.add(spec.name)
-        return self
-
-
-DEFAULT_BATCH_TOML = """\
-[batch]
-# Skip objects that still fail to download after retries (they are listed in the output) instead of failing.
-allow_partial = false
-# NaN inputs: "skip" drops them (and says how many), "warn" / "fail" drop them and mark the metric
-# FAIL_WARN / FAIL_BLOCK.
-nan_policy = "skip"
-# With no [[batch.metrics]] declared, the built-in defaults run: for every SCALAR metric name found
-# across tests its mean, min, max, p50 and p95 and how many tests had it; test status counts and the
-# pass rate; a merged histogram of every exported series (edges from the global min/max); a summary.
-use_defaults = true
-default_histogram_buckets = 20
-default_histogram_samples = 10000
-
-# Declared aggregations replace the defaults. One example of each kind:
-#
-# [[batch.metrics]]
-# kind = "weighted_mean"           # weight_by = "equal" | "scalar" | "series_length"
-# name = "mean speed (by distance)"
-# scalar = "mean speed"
-# weight_by = "scalar"
-# weight = "distance"
-#
-# [[batch.metrics]]
-# kind = "scalar_stat"             # stat = mean | min | max | sum | std | count | median | p<q>
-# name = "p95 of max speed"
-# scalar = "max speed"
-# stat = "p95"
-# fails_above = 30.0
-# severity = "warn"                # "warn" -> FAIL_WARN, "block" -> FAIL_BLOCK
-#
-# [[batch.metrics]]
-# kind = "histogram"               # fixed edges, so shards merge exactly
-# name = "speed distribution"
-# channel = "speed"                # the channel test mode exported as export/speed
-# lower = 0.0
-# upper = 40.0
-# count = 20                       # or: edges = [0, 5, 10, 20, 40]
-#
-# [[batch.metrics]]
-# kind = "pass_rate"               # by each test's metrics status, or by `metric`'s status
-# name = "pass rate"
-# fails_below = 0.9
-#
-# [[batch.metrics]]
-# kind = "status_counts"
-# name = "test statuses"
-#
-# [[batch.metrics]]
-# kind = "per_test_bar"
-# name = "max speed per test"
-# scalar = "max speed"
-#
-# [[batch.python]]
-# function = "my_batch_metrics:compute"   # called with the whole batch; module beside this file
-"""
-
 
 __all__ = [
-    "CONFLATED_STATUSES",
-    "DEFAULT_BATCH_TOML",
+    "BatchHistogramSpec",
     "BatchMetricSpec",
     "BatchSection",
-    "HistogramSpec",
-    "ImportanceName",
     "NanPolicy",
     "PassRateSpec",
     "PerTestBarSpec",
-    "PythonEntry",
     "ScalarStatSpec",
-    "Severity",
     "StatusCountsSpec",
     "WeightedMeanSpec",
 ]

@@ -27,9 +27,3 @@ class Names:
             name = f"{base} ({n})"
         self._used.add(name)
         return name
-
-    def release(self, names: set[str] | list[str]) -> None:
-        """Give back names (used when a Python metric's results are thrown away)."""
-        self._used.difference_update(names)
-
-

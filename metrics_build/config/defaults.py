@@ -3,13 +3,11 @@
 It is kept as TOML text so that `metrics-build config --show-default` prints exactly the config that
 runs (and a user can start from it): every channel gets min, max and mean scalars and an over-time
 plot, state channels a states-over-time plot, episodes their statistics, results a scalar each; the
-input report is written and every channel is exported for batch mode. The `[batch]` part comes from
-`metrics_build.batch.section`.
+input report is written and every channel is exported for batch mode; batch mode runs its built-in
+aggregations.
 """
 
 from __future__ import annotations
-
-from metrics_build.batch.section import DEFAULT_BATCH_TOML
 
 TEST_MODE_TOML = """\
 # metrics-build config. This is the built-in default, used when no config is given
@@ -101,4 +99,63 @@ importance = "medium"
 
 """
 
+DEFAULT_BATCH_TOML = """\
+[batch]
+# Skip objects that still fail to download after retries (they are listed in the output) instead of failing.
+allow_partial = false
+# NaN inputs: "skip" drops them (and says how many), "warn" / "fail" drop them and mark the metric
+# FAIL_WARN / FAIL_BLOCK.
+nan_policy = "skip"
+# With no [[batch.metrics]] declared, the built-in defaults run: for every SCALAR metric name found
+# across tests its mean, min, max, p50 and p95 and how many tests had it; test status counts and the
+# pass rate; a merged histogram of every exported series (edges from the global min/max); a summary.
+use_defaults = true
+default_histogram_buckets = 20
+default_histogram_samples = 10000
+
+# Declared aggregations replace the defaults. One example of each kind:
+#
+# [[batch.metrics]]
+# kind = "weighted_mean"           # weight_by = "equal" | "scalar" | "series_length"
+# name = "mean speed (by distance)"
+# scalar = "mean speed"
+# weight_by = "scalar"
+# weight = "distance"
+#
+# [[batch.metrics]]
+# kind = "scalar_stat"             # stat = mean | min | max | sum | std | count | median | p<q>
+# name = "p95 of max speed"
+# scalar = "max speed"
+# stat = "p95"
+# fails_above = 30.0
+# severity = "warn"                # "warn" -> FAIL_WARN, "block" -> FAIL_BLOCK
+#
+# [[batch.metrics]]
+# kind = "histogram"               # fixed edges, so shards merge exactly
+# name = "speed distribution"
+# channel = "speed"                # the channel test mode exported as export/speed
+# lower = 0.0
+# upper = 40.0
+# count = 20                       # or: edges = [0, 5, 10, 20, 40]
+#
+# [[batch.metrics]]
+# kind = "pass_rate"               # by each test's metrics status, or by `metric`'s status
+# name = "pass rate"
+# fails_below = 0.9
+#
+# [[batch.metrics]]
+# kind = "status_counts"
+# name = "test statuses"
+#
+# [[batch.metrics]]
+# kind = "per_test_bar"
+# name = "max speed per test"
+# scalar = "max speed"
+#
+# [[batch.python]]
+# function = "my_batch_metrics:compute"   # called with the whole batch; module beside this file
+"""
+
 DEFAULT_CONFIG_TOML = TEST_MODE_TOML + DEFAULT_BATCH_TOML
+
+__all__ = ["DEFAULT_BATCH_TOML", "DEFAULT_CONFIG_TOML", "TEST_MODE_TOML"]

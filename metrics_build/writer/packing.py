@@ -14,13 +14,15 @@ from collections.abc import Iterable, Sequence
 
 from google.protobuf import json_format, struct_pb2
 
-from metrics_build.encode import fill_series
 from metrics_build.model import data as md
 from metrics_build.model import metrics as mm
+from metrics_build.model.collection import ImportedJobMetrics
 from metrics_build.model.enums import EXTERNAL_FILE_DATA_TYPE, Status, rollup
 from metrics_build.model.times import split_ns, to_ns
 from metrics_build.wire import metrics_pb2 as pb
 from metrics_build.wire import uuid_pb2
+from metrics_build.writer.encode import fill_series
+from metrics_build.writer.imported import merge_imported, parse_imported
 
 _INDEXED_OFFSET = 5
 
@@ -45,7 +47,8 @@ class Packer:
         return self._ids[key]
 
     def pack(self, metrics: list[mm.Metric], data: list[md.Data], events: list[mm.Event],
-             status_override: Status | None) -> pb.JobMetrics:
+             status_override: Status | None, imported: Sequence[ImportedJobMetrics] = ()) -> pb.JobMetrics:
+        """The message for these objects; `imported` JobMetrics (e.g. from ReSim's writer) go last."""
         all_metrics = list(metrics)
         registered = {id(m) for m in all_metrics}
         for event in events:
@@ -61,8 +64,15 @@ class Packer:
             self._data(d)
         for event in events:
             self._event(event)
+        statuses = [m.status for m in all_metrics]
+        for item in imported:
+            source = parse_imported(item.payload)
+            statuses += [Status(s) for s in (m.status for m in source.job_level_metrics.metrics)
+                         if s in Status._value2member_map_]
+            merge_imported(self.msg, source, self._id, job_text=self.job_text,
+                           first_position=len(self.msg.job_level_metrics.metrics))
         self.msg.job_id.id.data = self.job_text
-        status = status_override or rollup(m.status for m in all_metrics)
+        status = status_override or rollup(statuses)
         self.msg.metrics_status = status  # type: ignore[assignment]
         self.msg.job_level_metrics.metrics_status = status  # type: ignore[assignment]
         return self.msg
