@@ -19,7 +19,9 @@ from metrics_build.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     InputError,
+    InvalidMetricsError,
     MetricsBuildError,
+    one_line,
 )
 
 PLATFORM_INPUTS = Path("/tmp/resim/inputs")
@@ -203,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _OneLineFormatter(logging.Formatter):
+    """Escapes control characters in every message, so a file, channel or metric name holding a
+    newline cannot forge a log line (a traceback, at -v, keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return one_line(super().formatMessage(record))
+
+
 def _configure_logging(verbose: int, quiet: int) -> None:
     level = logging.INFO
     if verbose:
@@ -211,8 +221,11 @@ def _configure_logging(verbose: int, quiet: int) -> None:
         level = logging.WARNING
     elif quiet >= 2:
         level = logging.ERROR
+    from metrics_build.http import install_log_filter
+
+    install_log_filter()
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("metrics-build: %(levelname)s: %(message)s"))
+    handler.setFormatter(_OneLineFormatter("metrics-build: %(levelname)s: %(message)s"))
     root = logging.getLogger("metrics_build")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -233,7 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(ns)
     except MetricsBuildError as exc:
-        print(f"metrics-build: error: {exc}", file=sys.stderr)
+        text = str(exc) if isinstance(exc, InvalidMetricsError) else one_line(str(exc))  # its lines are escaped
+        print(f"metrics-build: error: {text}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("metrics-build: interrupted", file=sys.stderr)
@@ -241,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if verbose:
             log.exception("internal error")
-        print(f"metrics-build: internal error: {type(exc).__name__}: {exc} (rerun with -v for details)",
+        print(f"metrics-build: internal error: {type(exc).__name__}: {one_line(str(exc))} (rerun with -v for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -9,9 +9,9 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from metrics_build.batch.settings import is_loopback_host
 from metrics_build.emulator import FAULT_KINDS, Emulator, Faults
 from metrics_build.errors import InputError
+from metrics_build.http import is_loopback_host
 
 CONFIG_NAME = "batch_metrics_config.json"
 

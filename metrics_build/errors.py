@@ -32,6 +32,15 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 
+_CONTROL_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
+def one_line(text: str) -> str:
+    """`text` with control characters escaped (a newline becomes `\\n`), so a name taken from a file
+    or a server cannot forge a line of a log or an error message."""
+    return text.translate(_CONTROL_ESCAPES)
+
+
 class MetricsBuildError(Exception):
     """Root of every error the user can act on; `exit_code` says how the process ends."""
 
@@ -74,7 +83,7 @@ class InvalidMetricsError(MetricsBuildError):
 
     def __init__(self, violations: Sequence[object], what: str = "metrics") -> None:
         self.violations = list(violations)
-        lines = "\n".join(f"  - {v}" for v in self.violations)
+        lines = "\n".join(f"  - {one_line(str(v))}" for v in self.violations)
         super().__init__(f"{what} would be rejected by the platform ({len(self.violations)} problems):\n{lines}")
 
 
@@ -104,4 +113,5 @@ __all__ = [
     "OutputError",
     "UpstreamError",
     "UserCodeError",
+    "one_line",
 ]

@@ -153,11 +153,10 @@ def start_emulator(jobs: Path, inputs: Path, latency_ms: float) -> subprocess.Po
 
 def list_urls(inputs: Path) -> list[str]:
     """Every URL ours downloads (STANDARD data and non-image metrics), listed with our client (not timed)."""
-    from metrics_build.batch.client import ApiClient
     from metrics_build.batch.fetch import plan_downloads
-    from metrics_build.batch.settings import load_settings
+    from metrics_build.http import ApiClient, load_batch_settings
 
-    settings = load_settings(inputs / "batch_metrics_config.json")
+    settings = load_batch_settings(inputs / "batch_metrics_config.json")
     prefix = f"/projects/{settings.project_id}/batches/{settings.batch_id}"
     urls: list[str] = []
     with ApiClient(settings) as client:

@@ -18,7 +18,6 @@ from typing import Any
 
 from google.protobuf.message import DecodeError
 
-from metrics_build.batch.client import ApiClient, AuthenticationError, NotFoundError
 from metrics_build.batch.model import (
     FetchedBatch,
     SkippedObject,
@@ -28,7 +27,8 @@ from metrics_build.batch.model import (
     stored_data,
     stored_metric,
 )
-from metrics_build.errors import UpstreamError
+from metrics_build.errors import AuthenticationError, NotFoundError, UpstreamError
+from metrics_build.http import ApiClient
 from metrics_build.wire import metrics_pb2 as pb
 
 log = logging.getLogger(__name__)

@@ -14,11 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from metrics_build import config as c
-from metrics_build.batch.client import DEFAULT_WORKERS, ApiClient, ClientOptions
 from metrics_build.batch.compute import compute_batch_metrics, write_batch_output
 from metrics_build.batch.fetch import fetch_batch
 from metrics_build.batch.model import FetchedBatch
-from metrics_build.batch.settings import load_settings
+from metrics_build.http import DEFAULT_WORKERS, ApiClient, ClientOptions, load_batch_settings
 
 log = logging.getLogger("metrics_build.batch")
 
@@ -60,7 +59,7 @@ def run_batch_mode(*, inputs: Path, outputs: Path, config_path: Path | None, all
         InvalidMetricsError: the output would be rejected (exit 4).
     """
     started = time.monotonic()
-    settings = load_settings(inputs / CONFIG_NAME)
+    settings = load_batch_settings(inputs / CONFIG_NAME)
     config, config_dir = _load_config(config_path)
     section = config.batch
     partial = allow_partial or section.allow_partial

@@ -19,7 +19,6 @@ import pytest
 from oracle import assert_resim_accepts, resim_pb, resim_unpack
 
 from metrics_build import model as m
-from metrics_build.batch.client import ApiClient
 from metrics_build.batch.compute import BatchOutput, compute_batch_metrics, write_batch_output
 from metrics_build.batch.defaults import (
     PASS_RATE_METRIC,
@@ -31,9 +30,9 @@ from metrics_build.batch.defaults import (
 from metrics_build.batch.fetch import fetch_batch
 from metrics_build.batch.model import FetchedBatch
 from metrics_build.batch.run import batch_job_id
-from metrics_build.batch.settings import parse_settings
 from metrics_build.config import BatchSection, load_config
 from metrics_build.emulator import Emulator
+from metrics_build.http import ApiClient, parse_batch_settings
 from metrics_build.test_mode.run import run_test_mode
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -126,7 +125,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     jobs = root / "jobs"
     _run_examples(jobs)
     with Emulator(jobs, max_page_size=3) as emu:
-        settings = parse_settings(emu.config())
+        settings = parse_batch_settings(emu.config())
         with ApiClient(settings) as client:
             batch = fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id)
         yield Served(batch, _reference(jobs), emu)
@@ -298,7 +297,7 @@ def test_batch_of_only_errored_tests_through_the_emulator(tmp_path: Path) -> Non
     for name in ("a", "b"):
         (jobs / name).mkdir(parents=True)
         (jobs / name / "job.json").write_text(json.dumps({"conflatedStatus": "ERROR", "jobStatus": "ERROR"}))
-    with Emulator(jobs) as emu, ApiClient(parse_settings(emu.config())) as client:
+    with Emulator(jobs) as emu, ApiClient(parse_batch_settings(emu.config())) as client:
         batch = fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id)
     out = compute_batch_metrics(batch, BatchSection(), config_dir=None)
     msg = _write(out, tmp_path / "metrics.binproto")

@@ -12,12 +12,11 @@ import pytest
 from emulator_fixtures import TestSpec, add_job_only, build_jobs_dir
 from resim.metrics.fetch_job_metrics import fetch_job_metrics_by_batch
 
-from metrics_build.batch.client import ApiClient, AuthenticationError, ClientOptions
 from metrics_build.batch.fetch import fetch_batch, parse_job, plan_downloads
 from metrics_build.batch.model import FetchedBatch
-from metrics_build.batch.settings import parse_settings
 from metrics_build.emulator import Emulator, Faults
-from metrics_build.errors import EXIT_UPSTREAM, UpstreamError
+from metrics_build.errors import EXIT_UPSTREAM, AuthenticationError, UpstreamError
+from metrics_build.http import ApiClient, ClientOptions, parse_batch_settings
 from metrics_build.wire import metrics_pb2 as pb
 
 OPTIONS = ClientOptions(workers=6, retries=4, backoff_factor=0.01, backoff_max=1.0, read_timeout=10)
@@ -47,7 +46,7 @@ def with_failed_tests(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _fetch(emu: Emulator, *, options: ClientOptions = OPTIONS, allow_partial: bool = False,
            with_project: bool = True) -> FetchedBatch:
-    settings = parse_settings(emu.config(with_project=with_project))
+    settings = parse_batch_settings(emu.config(with_project=with_project))
     with ApiClient(settings, options) as client:
         return fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id if with_project else None,
                            allow_partial=allow_partial)
@@ -205,7 +204,7 @@ def test_allow_partial_skips_a_failing_listing(jobs_dir: Path) -> None:
 
 def test_wrong_token_fails_even_with_allow_partial(jobs_dir: Path) -> None:
     with Emulator(jobs_dir) as emu:
-        settings = parse_settings({**emu.config(), "authToken": "nope-" + "x" * 20})
+        settings = parse_batch_settings({**emu.config(), "authToken": "nope-" + "x" * 20})
         with ApiClient(settings, OPTIONS) as client, pytest.raises(AuthenticationError) as info:
             fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id, allow_partial=True)
     assert "HTTP 401" in str(info.value)
@@ -222,7 +221,7 @@ def test_project_is_found_for_the_three_field_config(jobs_dir: Path, clean: Fetc
 
 def test_batch_in_no_project_is_a_clear_error(jobs_dir: Path) -> None:
     with Emulator(jobs_dir) as emu:
-        settings = parse_settings(emu.config(with_project=False))
+        settings = parse_batch_settings(emu.config(with_project=False))
         with ApiClient(settings, OPTIONS) as client, pytest.raises(UpstreamError) as info:
             fetch_batch(client, batch_id=str(uuid.uuid4()), project_id=None)
     assert "was not found in any of the 3 projects" in str(info.value)

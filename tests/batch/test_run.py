@@ -16,11 +16,11 @@ import pytest
 from emulator_fixtures import add_job_only, build_jobs_dir
 from oracle import assert_resim_accepts
 
-from metrics_build.batch.client import ClientOptions
 from metrics_build.batch.compute import SKIPPED_METRIC
 from metrics_build.batch.run import batch_job_id, run_batch_mode
 from metrics_build.emulator import Emulator, Faults
 from metrics_build.errors import EXIT_BAD_INPUT, EXIT_UPSTREAM, UpstreamError
+from metrics_build.http import ClientOptions
 from metrics_build.wire import metrics_pb2 as pb
 
 CONFIG = "batch_metrics_config.json"

@@ -11,17 +11,16 @@ import pytest
 import requests
 from emulator_fixtures import build_jobs_dir
 
-from metrics_build.batch.client import (
+from metrics_build.emulator import Emulator, Faults
+from metrics_build.errors import EXIT_UPSTREAM, AuthenticationError, NotFoundError, UpstreamError
+from metrics_build.http import (
     ApiClient,
-    AuthenticationError,
+    BatchSettings,
     ClientOptions,
-    NotFoundError,
     describe_exception,
+    parse_batch_settings,
     redact_url,
 )
-from metrics_build.batch.settings import BatchSettings, parse_settings
-from metrics_build.emulator import Emulator, Faults
-from metrics_build.errors import EXIT_UPSTREAM, UpstreamError
 
 FAST = ClientOptions(workers=4, retries=3, backoff_factor=0.01, backoff_max=2.0, connect_timeout=2, read_timeout=5)
 
@@ -37,7 +36,7 @@ def _settings(emu: Emulator, token: str | None = None) -> BatchSettings:
     cfg = emu.config()
     if token is not None:
         cfg["authToken"] = token
-    return parse_settings(cfg)
+    return parse_batch_settings(cfg)
 
 
 def _jobs_path(emu: Emulator) -> str:
@@ -126,9 +125,9 @@ def test_connection_refused_is_an_upstream_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again when the block ends: nobody listens there
-    settings = parse_settings({"authToken": "t", "apiURL": f"http://127.0.0.1:{port}/v1",
+    settings = parse_batch_settings({"authToken": "t", "apiURL": f"http://127.0.0.1:{port}/v1",
                                "batchID": "1b4e28ba-2fa1-11d2-883f-0016d3cca427"})
-    with ApiClient(settings, FAST) as client, pytest.raises(UpstreamError, match="ConnectionError"):
+    with ApiClient(settings, FAST) as client, pytest.raises(UpstreamError, match="ConnectionRefusedError"):
         client.get_json("/projects")
 
 
