@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from metrics_build.validate import validate_job_metrics
+from metrics_build.validate import Violation, validate_job_metrics
 from metrics_build.validation.context import data_type_name, enum_name
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -243,7 +243,17 @@ def render(msg: pb.JobMetrics, *, show_data: bool) -> str:
         lines += ["Events:", *_table(_EVENT_HEADER, _event_rows(msg, names)), ""]
     if show_data and msg.metrics_data:
         lines += ["Data:", *_table(_DATA_HEADER, _data_rows(index, msg)), ""]
-    problems = validate_job_metrics(msg)
-    lines.append("valid: yes" if not problems else
-                 f"valid: no, {len(problems)} problems (run `metrics-build validate` to list them)")
+    lines.append(validity_line(validate_job_metrics(msg)))
     return "\n".join(lines) + "\n"
+
+
+def validity_line(problems: list[Violation]) -> str:
+    """What the platform would say of the file, and what our stricter rules add (as warnings)."""
+    platform = [p for p in problems if not p.is_extra]
+    extra = len(problems) - len(platform)
+    warnings = (f"; {extra} warning{'s' if extra != 1 else ''} from our stricter rules "
+                "(`metrics-build validate` lists them)") if extra else ""
+    if platform:
+        return (f"valid: no, the platform would reject it: {len(platform)} problem{'s' if len(platform) != 1 else ''} "
+                f"(run `metrics-build validate` to list them){warnings}")
+    return f"valid: yes, the platform accepts it{warnings}"

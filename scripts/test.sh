@@ -15,4 +15,5 @@ if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && ! command
 fi
 .venv/bin/ruff check .
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest "$@"

@@ -8,7 +8,8 @@ import pytest
 from resim_fixtures import resim_written_bytes
 
 from metrics_build.cli import main
-from metrics_build.commands import inspect_file, validate_files
+from metrics_build.cli.inspect import inspect_file
+from metrics_build.cli.validate import validate_files
 from metrics_build.errors import EXIT_BAD_INPUT, EXIT_INVALID_METRICS, InputError
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -48,16 +49,48 @@ def test_invalid_file_lists_every_violation(tmp_path: Path, capsys: pytest.Captu
         f"{path}: metric 'trajectory': x data 'x' has type NO_DATA_TYPE, needs one of DOUBLE_SERIES, "
         "INDEXED_DOUBLE_SERIES [rule 40 line-plot.value-type]",
         f"{path}: data 'x': data_type is NO_DATA_TYPE [rule 26 data.type]",
-        f"{path}: invalid, 4 problems",
+        f"{path}: invalid: the platform would reject it (4 problems)",
     ]  # the validator's order: metrics first, then data
 
 
-def test_extra_only_violations_are_flagged(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_extra_only_findings_are_warnings_unless_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path / "dup.binproto", _extra_only)
-    assert validate_files([path]) == EXIT_INVALID_METRICS
+    assert validate_files([path]) == 0  # the platform accepts it
     out = capsys.readouterr().out
-    assert "[rule extra:event.duplicate-id]" in out
-    assert "the platform's own validator would accept this file" in out
+    assert f"{path}: warning: " in out and "[rule extra:event.duplicate-id]" in out
+    assert out.endswith(f"{path}: ok for the platform, with 1 warning from our stricter rules "
+                        "(--strict fails on them)\n")
+    assert validate_files([path], strict=True) == EXIT_INVALID_METRICS
+    out = capsys.readouterr().out
+    assert "warning:" not in out and "[rule extra:event.duplicate-id]" in out
+    assert "invalid under --strict: 1 finding of our stricter rules (the platform's own validator would accept" in out
+
+
+def test_platform_problems_fail_with_or_without_strict_and_extras_are_counted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def both(msg: pb.JobMetrics) -> None:
+        _break(msg)
+        _extra_only(msg)
+
+    path = _write(tmp_path / "both.binproto", both)
+    assert validate_files([path]) == EXIT_INVALID_METRICS
+    assert validate_files([path], strict=True) == EXIT_INVALID_METRICS
+    out = capsys.readouterr().out
+    assert "invalid: the platform would reject it (4 problems and 1 finding of our stricter rules)" in out
+
+
+def test_cli_validate_strict_flag(tmp_path: Path) -> None:
+    path = _write(tmp_path / "dup.binproto", _extra_only)
+    assert main(["validate", str(path)]) == 0
+    assert main(["validate", "--strict", str(path)]) == EXIT_INVALID_METRICS
+
+
+def test_inspect_says_what_the_platform_would_say(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert inspect_file(_write(tmp_path / "dup.binproto", _extra_only), show_data=False) == 0
+    assert capsys.readouterr().out.endswith("valid: yes, the platform accepts it; 1 warning from our stricter "
+                                            "rules (`metrics-build validate` lists them)\n")
+    assert inspect_file(_write(tmp_path / "bad.binproto", _break), show_data=False) == 0
+    assert "valid: no, the platform would reject it: 4 problems" in capsys.readouterr().out
 
 
 def test_unreadable_file_is_reported_and_others_still_checked(tmp_path: Path,
@@ -68,7 +101,7 @@ def test_unreadable_file_is_reported_and_others_still_checked(tmp_path: Path,
     captured = capsys.readouterr()
     assert captured.err == f"metrics-build: error: {missing}: no such file\n"
     assert f"{good}: ok" in captured.out
-    assert f"{bad}: invalid, 4 problems" in captured.out
+    assert f"{bad}: invalid: the platform would reject it (4 problems)" in captured.out
 
 
 def test_inspect_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,7 +110,7 @@ def test_inspect_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     assert "batchwise" in out and "BATCHWISE_BAR_CHART" in out
     assert "Data:" not in out
-    assert out.endswith("valid: yes\n")
+    assert out.endswith("valid: yes, the platform accepts it\n")
 
 
 def test_inspect_missing_file_raises_input_error(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_every_metric_has_a_row_with_type_status_and_summary() -> None:
         for cell in cells:
             assert cell in row, (name, cell, row)
     assert text.startswith("job 6c1e0b52-3f3a-4d0e-9a43-2f0d1c3b5a71  status FAIL_WARN  14 metrics, 24 data, 2 events")
-    assert text.endswith("valid: yes\n")
+    assert text.endswith("valid: yes, the platform accepts it\n")
 
 
 def test_events_and_data_sections() -> None:
@@ -109,7 +109,8 @@ def test_odd_content_is_escaped_truncated_and_never_crashes() -> None:
     assert "x" * 47 + "…" in row and "x" * 48 not in row
     assert "(no values)" in _row(text, "no values")
     assert "job (none)  status -" in text
-    assert text.rstrip().endswith("(run `metrics-build validate` to list them)")
+    assert "valid: no, the platform would reject it" in text
+    assert text.rstrip().endswith("`metrics-build validate` lists them)")
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

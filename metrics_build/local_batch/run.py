@@ -14,11 +14,9 @@ Resuming rests on that last point: a test is done when `tests/<name>/metrics.bin
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import json
 import logging
-import os
 import shutil
 import signal
 import sys
@@ -94,16 +92,6 @@ class Layout:
     @property
     def manifest(self) -> Path:
         return self.root / MANIFEST_NAME
-
-
-def run_local_batch(ns: argparse.Namespace) -> int:
-    """`metrics-build local-batch`: the CLI entry (arguments from `add_local_batch_arguments`)."""
-    settings = Settings(
-        tests_dir=ns.tests_dir, output_dir=ns.output_dir, config=ns.config, image=ns.image,
-        max_workers=ns.max_workers or max(1, os.cpu_count() or 1), force=ns.force, timeout=ns.timeout,
-        progress=sys.stderr.isatty(),
-    )
-    return local_batch(settings)
 
 
 def local_batch(settings: Settings, out: TextIO | None = None) -> int:
@@ -296,4 +284,4 @@ def _run_batch(settings: Settings, layout: Layout, manifest: Manifest, runner: R
     write_manifest(layout.manifest, manifest)
 
 
-__all__ = ["Layout", "Settings", "local_batch", "run_local_batch"]
+__all__ = ["Layout", "Settings", "local_batch"]

@@ -81,4 +81,4 @@ def test_cli_names_each_problem_of_a_corrupted_copy(tmp_path: Path) -> None:
                      "data 'speed values': does not match the shape of its index data 'time'",
                      "event #0: name is empty [rule 32 event.name]"]:
         assert f"{path}: {expected}" in result.stdout
-    assert result.stdout.splitlines()[-1].startswith(f"{path}: invalid, ")
+    assert result.stdout.splitlines()[-1].startswith(f"{path}: invalid: the platform would reject it (")

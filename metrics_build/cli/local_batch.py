@@ -1,25 +1,21 @@
-"""Arguments of `metrics-build local-batch` (the handler is `metrics_build.local_batch.run_local_batch`)."""
+"""`metrics-build local-batch`: arguments → `local_batch.Settings` → `local_batch.local_batch`."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
+from typing import Any
 
-from metrics_build.cli import positive_int
-
-
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0: {text}")
-    return value
+from metrics_build.cli.args import positive_int, positive_seconds
+from metrics_build.local_batch import Settings, local_batch
 
 
-def add_local_batch_arguments(p: argparse.ArgumentParser) -> None:
-    """Add the local-batch options to its subparser."""
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], **common: Any) -> None:
+    """The `local-batch` subcommand."""
+    p = sub.add_parser("local-batch", help="run test mode over many test directories, then batch mode, resumably",
+                       **common)
     p.description = (
         "Run test mode on every test directory under --tests-dir (each holding logs/ and optionally "
         "experience/, or an inputs/ directory holding them), as processes or as containers of --image; "
@@ -38,5 +34,19 @@ def add_local_batch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-workers", type=positive_int, default=None, metavar="N",
                    help="tests run at once (default: the number of CPUs)")
     p.add_argument("--force", action="store_true", help="rerun tests that already have outputs")
-    p.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+    p.add_argument("--timeout", type=positive_seconds, default=None, metavar="SECONDS",
                    help="stop a test (or the batch step) that runs longer, and count it failed")
+    p.set_defaults(handler=handle)
+
+
+def handle(ns: argparse.Namespace) -> int:
+    """Run `local-batch` with the parsed options."""
+    settings = Settings(
+        tests_dir=ns.tests_dir, output_dir=ns.output_dir, config=ns.config, image=ns.image,
+        max_workers=ns.max_workers or max(1, os.cpu_count() or 1), force=ns.force, timeout=ns.timeout,
+        progress=sys.stderr.isatty(),
+    )
+    return local_batch(settings)
+
+
+__all__ = ["add_parser", "handle"]

@@ -8,38 +8,13 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
+from metrics_build.cli.args import non_negative, port, rate
 from metrics_build.emulator import FAULT_KINDS, Emulator, Faults
 from metrics_build.errors import InputError
 from metrics_build.http import is_loopback_host
-
-CONFIG_NAME = "batch_metrics_config.json"
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be within [0, 1]: {value}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
-    return value
-
-
-def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
-    return int(text)
+from metrics_build.platform import BATCH_CONFIG_FILE
 
 
 def _kinds(text: str) -> tuple[str, ...]:
@@ -50,25 +25,28 @@ def _kinds(text: str) -> tuple[str, ...]:
     return kinds
 
 
-def add_emulator_arguments(p: argparse.ArgumentParser) -> None:
-    """The `emulate` subcommand's options."""
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], **common: Any) -> None:
+    """The `emulate` subcommand."""
+    p = sub.add_parser("emulate", help="serve a directory of test outputs through a loopback copy of the platform API",
+                       **common)
     p.add_argument("--jobs-dir", type=Path, required=True,
                    help="directory of test outputs: DIR/<test>/metrics.binproto (and optional job.json)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; loopback only)")
-    p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
-    p.add_argument("--store-port", type=_port, default=0, help="object-store port (default: any free port)")
+    p.add_argument("--port", type=port, default=0, help="API port (default: any free port)")
+    p.add_argument("--store-port", type=port, default=0, help="object-store port (default: any free port)")
     p.add_argument("--inputs", type=Path, default=Path("batch-inputs"),
-                   help=f"where to write {CONFIG_NAME} (default ./batch-inputs); use it as `run --inputs`")
+                   help=f"where to write {BATCH_CONFIG_FILE} (default ./batch-inputs); use it as `run --inputs`")
     p.add_argument("--legacy-config", action="store_true",
                    help="write the older 3-field config (no projectID: batch mode looks the project up)")
-    p.add_argument("--latency-ms", type=_non_negative, default=0.0, help="added to every answer (default 0)")
-    p.add_argument("--fault-rate", type=_rate, default=0.0,
+    p.add_argument("--latency-ms", type=non_negative, default=0.0, help="added to every answer (default 0)")
+    p.add_argument("--fault-rate", type=rate, default=0.0,
                    help="fraction of requests that fail; each URL fails at most twice (default 0)")
     p.add_argument("--fault-kinds", type=_kinds, default=FAULT_KINDS, metavar="K1,K2",
                    help=f"faults to inject (default {','.join(FAULT_KINDS)})")
     p.add_argument("--retry-after", type=int, default=1, help="seconds sent with an injected 429 (default 1)")
     p.add_argument("--page-size", type=int, default=100, help="largest page the API returns (default 100)")
     p.add_argument("--seed", type=int, default=0, help="which requests fail (default 0)")
+    p.set_defaults(handler=run_emulator)
 
 
 def run_emulator(ns: argparse.Namespace) -> int:
@@ -92,7 +70,7 @@ def run_emulator(ns: argparse.Namespace) -> int:
     # Both signals set the event (SIGINT explicitly: a background job may have inherited it ignored).
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     with emu:
-        config = emu.write_config(ns.inputs / CONFIG_NAME, with_project=not ns.legacy_config)
+        config = emu.write_config(ns.inputs / BATCH_CONFIG_FILE, with_project=not ns.legacy_config)
         print(f"emulated API:  {emu.api_url}  ({len(emu.job_ids)} tests of batch {emu.batch_id})")
         print(f"object store:  {emu.store_url}")
         print(f"batch config:  {config}")
@@ -108,4 +86,4 @@ def run_emulator(ns: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_emulator_arguments", "run_emulator"]
+__all__ = ["add_parser", "run_emulator"]
