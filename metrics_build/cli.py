@@ -31,7 +31,7 @@ BAKED_CONFIG = Path("/etc/metrics-build/metrics.toml")
 EXIT_CODES_HELP = """exit codes:
   0  success
   1  local-batch: a test failed (everything else was still written); if only its batch step
-     failed, that step's code
+     failed, that step's code; compare --fail-on-regression: a significant regression
   2  bad input or config (missing inputs, malformed config, bad arguments)
   3  upstream failure (platform API or object store, after retries)
   4  invalid metrics (the output would be rejected by the platform; every problem is listed)
@@ -107,6 +107,12 @@ def _cmd_local_batch(ns: argparse.Namespace) -> int:
     from metrics_build.local_batch import run_local_batch
 
     return run_local_batch(ns)
+
+
+def _cmd_compare(ns: argparse.Namespace) -> int:
+    from metrics_build.compare.command import run, settings_from_args
+
+    return run(settings_from_args(ns, resolve_config(ns.config)))
 
 
 def _uuid_arg(text: str) -> uuid.UUID:
@@ -200,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_local_batch_arguments(p)
     p.set_defaults(handler=_cmd_local_batch)
+
+    p = sub.add_parser("compare", parents=[verbosity], formatter_class=fmt, epilog=EXIT_CODES_HELP,
+                       help="compare a candidate batch of test outputs against a baseline, with paired statistics")
+    from metrics_build.compare.command import add_arguments as add_compare_arguments
+
+    add_compare_arguments(p)
+    p.set_defaults(handler=_cmd_compare)
     return parser
 
 

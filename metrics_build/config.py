@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from metrics_build.batch.section import BatchSection
+from metrics_build.compare.settings import CompareSection
 from metrics_build.contract import EXPORT_PREFIX, INPUT_REPORT_METRIC
 from metrics_build.errors import ConfigError
 from metrics_build.sources._options import FORMATS
@@ -95,7 +96,7 @@ def _reserved(name: str) -> str | None:
 
 
 class MetricsConfig(Frozen):
-    """The whole config file: test mode's sections plus `[batch]`."""
+    """The whole config file: test mode's sections plus `[batch]` and `[compare]`."""
 
     version: Literal[1] = 1
     sources: SourcesSection = SourcesSection()
@@ -105,6 +106,7 @@ class MetricsConfig(Frozen):
     events: list[EventSpec] = Field(default_factory=list)
     python: list[PythonSpec] = Field(default_factory=list)
     batch: BatchSection = BatchSection()
+    compare: CompareSection = CompareSection()
 
     @model_validator(mode="after")
     def _names(self) -> MetricsConfig:
