@@ -51,7 +51,8 @@ def build(c: Comparison) -> JobMetricsWriter:
     """Every metric of the comparison in a writer (nothing written yet)."""
     w = JobMetricsWriter(COMPARE_JOB_ID)
     t = c.tests
-    w.add_metric(m.TextMetric(name=SUMMARY_METRIC, text=markdown(c), order=0.0, importance=m.Importance.HIGH))
+    summary = w.add_metric(m.TextMetric(name=SUMMARY_METRIC, text=markdown(c), order=0.0,
+                                        importance=m.Importance.HIGH))
     b, k = t.baseline_rate.value, t.candidate_rate.value
     if b is not None and k is not None:
         status = _status(t.verdict, t.failing_status)
@@ -71,6 +72,8 @@ def build(c: Comparison) -> JobMetricsWriter:
         scalar = _metric(metric, 10 + i, round(c.settings.confidence * 100, 6))
         if scalar is not None:
             w.add_metric(scalar)
+    # The summary carries the worst verdict, so it stands out where the platform lists statuses.
+    summary.status = m.rollup(x.status for x in w.metrics[1:])
     return w
 
 

@@ -101,7 +101,8 @@ def test_a_bad_compare_section_is_one_line_and_exit_2(tmp_path, capsys, toml, me
 def test_a_missing_side_is_one_line_and_exit_2(tmp_path, capsys):
     base, _ = _sides(tmp_path)
     assert main(["compare", base, str(tmp_path / "nope")]) == 2
-    assert capsys.readouterr().err.strip() == f"metrics-build: error: candidate {tmp_path / 'nope'}: not a directory of test outputs"
+    expected = f"metrics-build: error: candidate {tmp_path / 'nope'}: not a directory of test outputs"
+    assert capsys.readouterr().err.strip() == expected
 
 
 def test_without_scipy_the_command_says_how_to_install_it(tmp_path):
@@ -113,3 +114,16 @@ def test_without_scipy_the_command_says_how_to_install_it(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == ("metrics-build: error: `compare` needs SciPy: install metrics-build[compare] "
                                    "(pip install 'metrics-build[compare]')")
+
+
+def test_the_documented_compare_section_is_valid():
+    from pathlib import Path
+
+    from metrics_build.config import parse_config_text
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "compare.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```toml\n(.*?)```", doc, flags=re.S)
+    section = parse_config_text(block, "docs/compare.md").compare
+    assert (section.alpha, section.min_pairs, section.denominator, section.exclude) == (0.05, 5, "exclude", ["*time*"])
+    rule = section.rule("max speed")
+    assert (rule.better, rule.severity, rule.min_difference) == ("lower", "block", 0.2)
