@@ -42,16 +42,16 @@ def write_test(directory: Path, scalars: Mapping[str, float], *, block: Mapping[
                warn: Mapping[str, float] | None = None) -> Path:
     """`directory/metrics.binproto` with scalar metrics: plain ones, and ones with `fails_above` limits
     (`block` / `warn`: failing when above the given limit, with that severity)."""
-    w = JobMetricsWriter(JOB)
-    for name, value in scalars.items():
-        w.add_metric(m.ScalarMetric(name=name, value=value, unit="m"))
+    metrics = {name: m.ScalarMetric(name=name, value=value, unit="m") for name, value in scalars.items()}
     for limits, failing in ((block or {}, m.Status.FAIL_BLOCK), (warn or {}, m.Status.FAIL_WARN)):
         for name, limit in limits.items():
             value = scalars.get(name, 0.0)
-            w.metrics = [x for x in w.metrics if x.name != name]
-            w.add_metric(m.ScalarMetric(name=name, value=value, unit="m",
-                                        status=failing if value > limit else m.Status.PASSED,
-                                        failure=m.FailureDefinition(fails_above=limit)))
+            metrics[name] = m.ScalarMetric(name=name, value=value, unit="m",
+                                           status=failing if value > limit else m.Status.PASSED,
+                                           failure=m.FailureDefinition(fails_above=limit))
+    w = JobMetricsWriter(JOB)
+    for metric in metrics.values():
+        w.add_metric(metric)
     path = directory / "metrics.binproto"
     w.write(path)
     return path
