@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 from metrics_build import __version__
-from metrics_build.cli import config, emulate, inspect, local_batch, run, validate
+from metrics_build.cli import compare, config, emulate, inspect, local_batch, run, validate
 from metrics_build.cli.logs import configure_logging
 from metrics_build.errors import (
     EXIT_INTERNAL,
@@ -30,7 +30,7 @@ from metrics_build.errors import (
 EXIT_CODES_HELP = """exit codes:
   0  success
   1  local-batch: a test failed (everything else was still written); if only its batch step
-     failed, that step's code
+     failed, that step's code; compare --fail-on-regression: a significant regression
   2  bad input or config (missing inputs, malformed config, bad arguments)
   3  upstream failure (platform API or object store, after retries)
   4  invalid metrics (the output would be rejected by the platform; every problem is listed)
@@ -39,7 +39,7 @@ EXIT_CODES_HELP = """exit codes:
   130 / 143  interrupted (Ctrl-C / SIGTERM); no partial output is left behind
 """
 
-COMMANDS = (run, validate, inspect, config, emulate, local_batch)
+COMMANDS = (run, validate, inspect, config, emulate, local_batch, compare)
 
 log = logging.getLogger("metrics_build")
 

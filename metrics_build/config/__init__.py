@@ -19,6 +19,7 @@ from metrics_build.config.batch import (
     WeightedMeanSpec,
 )
 from metrics_build.config.common import FixedEdges, Frozen, ImportanceName, NonEmpty, PythonEntry, Severity, Thresholds
+from metrics_build.config.compare import Better, CompareSection, Denominator, MetricRule
 from metrics_build.config.events import EpisodeEventSpec, EventSpec, StateEventSpec, ThresholdEventSpec
 from metrics_build.config.loading import (
     check_config_file,
@@ -52,6 +53,9 @@ __all__ = [
     "BatchHistogramSpec",
     "BatchMetricSpec",
     "BatchSection",
+    "Better",
+    "CompareSection",
+    "Denominator",
     "DoubleOverTimeSpec",
     "DoubleSummarySpec",
     "EpisodeEventSpec",
@@ -61,6 +65,7 @@ __all__ = [
     "HistogramSpec",
     "ImportanceName",
     "LinePlotSpec",
+    "MetricRule",
     "MetricSpec",
     "MetricsConfig",
     "NanPolicy",

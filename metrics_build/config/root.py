@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from metrics_build.config.batch import BatchSection
 from metrics_build.config.common import Frozen, PythonEntry
+from metrics_build.config.compare import CompareSection
 from metrics_build.config.events import EventSpec
 from metrics_build.config.metrics import MetricSpec
 from metrics_build.config.sections import AutoSection, OutputSection, SourcesSection
@@ -15,7 +16,7 @@ from metrics_build.platform import reserved_reason
 
 
 class MetricsConfig(Frozen):
-    """The whole config file: test mode's sections plus `[batch]`.
+    """The whole config file: test mode's sections, `[batch]` and `[compare]`.
 
     Names are checked once for both modes: a declared name that the platform's contract reserves, or
     that another entry of the same mode already uses, is a config error naming both entries.
@@ -29,6 +30,7 @@ class MetricsConfig(Frozen):
     events: list[EventSpec] = Field(default_factory=list)
     python: list[PythonEntry] = Field(default_factory=list)
     batch: BatchSection = BatchSection()
+    compare: CompareSection = CompareSection()
 
     @model_validator(mode="after")
     def _names(self) -> MetricsConfig:
