@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/bench_aggregate.py [--tests 1000] [--scalars 20] [--series 5] [--length 1000]
 
-Each test is written with the project's writer and parsed back, as batch fetching delivers it; then
-`compute_batch_metrics` runs the built-in defaults and `write_batch_output` validates and writes.
+Each test is written with the project's writer, parsed back and decoded into its record, as batch
+fetching delivers it; then `aggregate_tests` folds every test into the built-in defaults (and reads
+them again for the histograms) and `write_batch_output` validates and writes.
 Prints wall times of each step, the output size and the process's peak RSS.
 """
 
@@ -19,15 +20,16 @@ from pathlib import Path
 import numpy as np
 
 from metrics_build import model as m
-from metrics_build.batch.compute import compute_batch_metrics, write_batch_output
-from metrics_build.batch.model import FetchedBatch, TestInfo, TestMetrics
+from metrics_build.batch.compute import BatchFacts, write_batch_output
+from metrics_build.batch.local import aggregate_tests
 from metrics_build.config import BatchSection
 from metrics_build.platform import export_name
-from metrics_build.wire import metrics_pb2 as pb
+from metrics_build.reader import parse_job_metrics, record_from_job_metrics
+from metrics_build.records import TestInfo, TestRecord
 from metrics_build.writer import JobMetricsWriter
 
 
-def synthetic_test(i: int, rng: np.random.Generator, scalars: int, series: int, length: int) -> TestMetrics:
+def synthetic_test(i: int, rng: np.random.Generator, scalars: int, series: int, length: int) -> TestRecord:
     """One test's metrics as fetched: `scalars` SCALAR metrics and `series` exported channels."""
     job_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"bench/{i}"))
     writer = JobMetricsWriter(job_id)
@@ -37,11 +39,11 @@ def synthetic_test(i: int, rng: np.random.Generator, scalars: int, series: int, 
                                          status=status if k == 0 else m.Status.PASSED))
     for k in range(series):
         writer.add_data(m.doubles(export_name(f"channel {k}"), rng.normal(k, 1 + k, size=length)))
-    msg = pb.JobMetrics.FromString(writer.serialize())
+    msg = parse_job_metrics(writer.serialize(), f"test {i}")
     info = TestInfo(job_id=job_id, name=f"test {i:05d}", experience_name=f"test {i:05d}",
                     conflated_status="BLOCKER" if status is m.Status.FAIL_BLOCK else "PASSED",
                     job_metrics_status=status.name)
-    return TestMetrics(info=info, metrics=list(msg.job_level_metrics.metrics), data=list(msg.metrics_data))
+    return record_from_job_metrics(info, msg)
 
 
 def main() -> None:
@@ -55,9 +57,9 @@ def main() -> None:
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
     tests = [synthetic_test(i, rng, args.scalars, args.series, args.length) for i in range(args.tests)]
-    batch = FetchedBatch(project_id=str(uuid.uuid4()), batch_id=str(uuid.uuid4()), tests=tests)
+    facts = BatchFacts(project_id=str(uuid.UUID(int=2)), batch_id=str(uuid.UUID(int=3)))
     t1 = time.perf_counter()
-    out = compute_batch_metrics(batch, BatchSection(), config_dir=None)
+    out = aggregate_tests(lambda: iter(tests), [t.info for t in tests], facts, BatchSection(), config_dir=None)
     t2 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         size = write_batch_output(out, Path(tmp) / "metrics.binproto", job_id=uuid.UUID(int=1))

@@ -1,23 +1,31 @@
-"""Build `TestMetrics` / `FetchedBatch` values for the aggregation tests.
+"""Build `TestRecord`s and small batches for the aggregation tests.
 
 Each test's objects are written with the project's writer (validated), serialized, parsed back and
-split into metrics and data exactly as batch fetching delivers them, so aggregations see real protos.
+decoded exactly as batch fetching decodes them, so aggregations see what a real fetch gives.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from metrics_build import model as m
-from metrics_build.batch.model import FetchedBatch, SkippedObject, TestInfo, TestMetrics
+from metrics_build.batch.compute import BatchFacts, BatchOutput
+from metrics_build.batch.fetch import SkippedObject
+from metrics_build.batch.local import aggregate_tests
+from metrics_build.config import BatchSection
 from metrics_build.platform import export_name
-from metrics_build.wire import metrics_pb2 as pb
+from metrics_build.reader import parse_job_metrics, record_from_job_metrics
+from metrics_build.records import TestInfo, TestRecord
 from metrics_build.writer import JobMetricsWriter
 
 _NS = uuid.UUID("5d6c1f0e-3b1a-4c55-9a43-5f1b9a0c7e21")
 _CONFLATED = {m.Status.PASSED: "PASSED", m.Status.FAIL_WARN: "WARNING", m.Status.FAIL_BLOCK: "BLOCKER"}
+PROJECT = "0b0e4b4c-8a55-4f5e-9b1e-1d2f3a4b5c6d"
+BATCH = "b4c1e2d3-0000-4000-8000-000000000001"
 
 
 def job_id(name: str) -> str:
@@ -36,7 +44,7 @@ def make_test(
     job_metrics_status: str | None = None,
     experience: str | None = None,
     jid: str | None = None,
-) -> TestMetrics:
+) -> TestRecord:
     """One test that ran: scalar metrics (value or (value, status)), exported series and states.
 
     The conflated and metrics statuses default to the rollup of the scalars' statuses.
@@ -53,25 +61,47 @@ def make_test(
         writer.add_data(m.doubles(export_name(channel), values))
     for channel, labels in (states or {}).items():
         writer.add_data(m.strings(export_name(channel), labels))
-    msg = pb.JobMetrics.FromString(writer.serialize())
+    msg = parse_job_metrics(writer.serialize(), name)
     rolled = m.rollup(statuses)
     info = TestInfo(job_id=jid or job_id(name), name=experience or name, experience_name=experience or name,
                     conflated_status=conflated or _CONFLATED[rolled], job_status="SUCCEEDED",
                     job_metrics_status=job_metrics_status or rolled.name)
-    return TestMetrics(info=info, metrics=list(msg.job_level_metrics.metrics), data=list(msg.metrics_data))
+    return record_from_job_metrics(info, msg)
 
 
-def errored_test(name: str, status: str = "ERROR") -> TestMetrics:
+def errored_test(name: str, status: str = "ERROR") -> TestRecord:
     """A test that errored (or was cancelled) and has no metrics."""
-    return TestMetrics(info=TestInfo(job_id=job_id(name), name=name, experience_name=name, conflated_status=status,
-                                     job_status=status, job_metrics_status=None))
+    return TestRecord(info=TestInfo(job_id=job_id(name), name=name, experience_name=name, conflated_status=status,
+                                    job_status=status, job_metrics_status=None))
 
 
-def make_batch(tests: Sequence[TestMetrics], skipped: Sequence[SkippedObject] = ()) -> FetchedBatch:
-    """A batch of `tests` with fixed project and batch ids."""
-    return FetchedBatch(project_id="0b0e4b4c-8a55-4f5e-9b1e-1d2f3a4b5c6d",
-                        batch_id="b4c1e2d3-0000-4000-8000-000000000001",
-                        tests=list(tests), skipped=list(skipped))
+@dataclass
+class Batch:
+    """Tests at hand, as a fetch would yield them (in the batch's order)."""
+
+    tests: list[TestRecord]
+    skipped: list[SkippedObject] = field(default_factory=list)
+    project_id: str = PROJECT
+    batch_id: str = BATCH
+
+    def read(self) -> Iterator[TestRecord]:
+        return iter(self.tests)
+
+    @property
+    def facts(self) -> BatchFacts:
+        return BatchFacts(project_id=self.project_id, batch_id=self.batch_id, skipped=list(self.skipped),
+                          skipped_count=len(self.skipped))
 
 
-__all__ = ["errored_test", "job_id", "make_batch", "make_test"]
+def make_batch(tests: Sequence[TestRecord], skipped: Sequence[SkippedObject] = ()) -> Batch:
+    """A batch of `tests` (sorted as the fetch sorts them) with fixed project and batch ids."""
+    ordered = sorted(tests, key=lambda t: t.info.sort_key)
+    return Batch(ordered, sorted(skipped, key=lambda s: (s.test_name, s.job_id, s.kind, s.object_name, s.error)))
+
+
+def compute(batch: Batch, section: BatchSection, *, config_dir: Path | None = None) -> BatchOutput:
+    """Batch mode's output for `batch` (the same aggregation, second pass and Python entries)."""
+    return aggregate_tests(batch.read, [t.info for t in batch.tests], batch.facts, section, config_dir=config_dir)
+
+
+__all__ = ["Batch", "compute", "errored_test", "job_id", "make_batch", "make_test"]

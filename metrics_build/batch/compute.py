@@ -1,22 +1,26 @@
-"""Batch metrics from a fetched batch: declared (or default) aggregations, then Python batch metrics.
+"""The batch's output from the folded state: declared (or default) aggregations, Python batch metrics,
+a summary, and what could not be fetched; then the validating, atomic writer.
 
-Pure apart from importing the Python entries: `compute_batch_metrics` returns a `BatchOutput` (model
-metrics, data and events) that `write_batch_output` hands to the validating, atomic writer.
+Pure apart from the Python entries and the second pass, which reads tests back through callables.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from metrics_build import model as m
 from metrics_build.batch import defaults
-from metrics_build.batch.declared import aggregate_spec
-from metrics_build.batch.model import FetchedBatch
-from metrics_build.batch.view import BatchView
-from metrics_build.config import BatchHistogramSpec, BatchSection, ScalarStatSpec
+from metrics_build.batch.engine import Aggregator, fill, python_results
+from metrics_build.batch.fetch import SkippedObject
+from metrics_build.batch.python import BatchTests
+from metrics_build.batch.tally import Tally
+from metrics_build.config import ScalarStatSpec
 from metrics_build.errors import InvalidMetricsError
-from metrics_build.user_code import run_entries
+from metrics_build.platform import CONFLATED_STATUSES
+from metrics_build.records import TestRecord
 from metrics_build.writer import JobMetricsWriter, output_names, repeated_names
 
 SKIPPED_METRIC = "skipped objects"
@@ -31,15 +35,65 @@ class BatchOutput(m.MetricSet):
         return JobMetricsWriter(job_id).add_all(self)
 
 
-def _skipped_metric(batch: FetchedBatch) -> m.TextMetric:
+@dataclass(frozen=True)
+class BatchFacts:
+    """What the fetch knows of the batch besides its tests.
+
+    Attributes:
+        project_id / batch_id: The batch.
+        skipped: Objects skipped with partial results allowed (the first ones), and `skipped_count` of all.
+    """
+
+    project_id: str
+    batch_id: str
+    skipped: list[SkippedObject] = field(default_factory=list)
+    skipped_count: int = 0
+
+
+def _skipped_metric(facts: BatchFacts) -> m.TextMetric:
     lines = [f"- test `{s.test_name}` ({s.job_id}): {s.kind} {s.object_name!r}: {s.error}"
-             for s in batch.skipped[:_MAX_SKIPPED_LINES]]
-    if len(batch.skipped) > _MAX_SKIPPED_LINES:
-        lines.append(f"- … and {len(batch.skipped) - _MAX_SKIPPED_LINES} more")
-    text = (f"{len(batch.skipped)} objects still failed after retries and were skipped (partial results "
+             for s in facts.skipped[:_MAX_SKIPPED_LINES]]
+    if facts.skipped_count > len(lines):
+        lines.append(f"- … and {facts.skipped_count - len(lines)} more")
+    text = (f"{facts.skipped_count} objects still failed after retries and were skipped (partial results "
             "allowed); the aggregations above leave them out.\n\n" + "\n".join(lines))
     return m.TextMetric(name=SKIPPED_METRIC, text=text, status=m.Status.FAIL_WARN, importance=m.Importance.HIGH,
                         description="objects that could not be fetched")
+
+
+def _status_line(tally: Tally) -> str:
+    counts = tally.conflated_counts()
+    order = [s for s in CONFLATED_STATUSES if s in counts] + [s for s in counts if s not in CONFLATED_STATUSES]
+    return ", ".join(f"{s} {counts[s]}" for s in order)
+
+
+def summary_text(tally: Tally, facts: BatchFacts, *, scalars: int, series: int) -> m.TextMetric:
+    """A markdown summary of the batch; says so plainly when no test produced metrics.
+
+    Status: NOT_APPLICABLE for an empty batch or one whose tests were all cancelled, FAIL_BLOCK when no
+    test produced metrics and at least one errored, else PASSED.
+    """
+    n = tally.count
+    lines = [f"**Batch {facts.batch_id}**: {n} test{'s' if n != 1 else ''}"
+             + (f" ({_status_line(tally)})." if n else ".")]
+    status = m.Status.PASSED
+    if n == 0:
+        lines.append("The batch has no tests: there is nothing to aggregate.")
+        status = m.Status.NOT_APPLICABLE
+    elif tally.produced == 0:
+        lines.append(f"None of the {n} tests produced metrics: there is nothing to aggregate.")
+        status = m.Status.FAIL_BLOCK if tally.errored else m.Status.NOT_APPLICABLE
+    else:
+        passed, failed = tally.job_verdicts[True], tally.job_verdicts[False]
+        if passed + failed:
+            lines.append(f"Pass rate: {100 * passed / (passed + failed):.1f}% ({passed} of {passed + failed} tests "
+                         f"with a verdict).")
+        lines.append(f"{tally.produced} tests produced metrics; aggregated {scalars} scalar metric"
+                     f"{'s' if scalars != 1 else ''} and {series} exported series across tests.")
+    if facts.skipped_count:
+        lines.append(f"{facts.skipped_count} objects could not be fetched and were skipped (see `skipped objects`).")
+    return m.TextMetric(name=defaults.SUMMARY_METRIC, text="\n\n".join(lines), status=status,
+                        importance=m.Importance.HIGH, description="what this batch holds and what was aggregated")
 
 
 def check_distinct_names(output: BatchOutput) -> None:
@@ -51,46 +105,36 @@ def check_distinct_names(output: BatchOutput) -> None:
                                    "(ReSim's reader refuses that)" for n in dup], what="batch output")
 
 
-def compute_batch_metrics(batch: FetchedBatch, section: BatchSection, *, config_dir: Path | None) -> BatchOutput:
-    """The batch metrics of `batch` as `section` declares them.
+def compute_batch_metrics(aggregator: Aggregator, facts: BatchFacts, *,
+                          second_pass: Callable[[], Iterator[TestRecord]], batch: BatchTests) -> BatchOutput:
+    """The batch's metrics from its folded state.
 
-    Declared `metrics` run in order; with none declared and `use_defaults`, the built-in defaults run
-    (see `metrics_build.batch.defaults`). Python entries follow. A `batch summary` text metric is added
-    with the defaults, and whenever no test produced metrics; a `skipped objects` text metric when
-    objects were skipped.
-
-    Args:
-        batch: every test's fetched metrics.
-        section: the `[batch]` config section.
-        config_dir: the config file's directory (put on `sys.path` for Python entries), or None.
-
-    Returns:
-        The model objects to write.
+    Declared metrics in order; with none declared and `use_defaults`, the built-in defaults (their
+    histograms filled by `second_pass`). Python entries follow. A `batch summary` text metric comes with
+    the defaults, and whenever no test produced metrics; a `skipped objects` text metric when objects
+    were skipped.
 
     Raises:
         InvalidMetricsError: two outputs share a name.
     """
-    out = BatchOutput()
-    specs = list(section.metrics)
-    view = BatchView(batch)
-    with_defaults = not specs and section.use_defaults
-    if with_defaults:
-        specs = defaults.default_specs(view, section)
-    out.metrics.extend(aggregate_spec(view, spec, section.nan_policy) for spec in specs)
-
     names = m.Names()
+    histograms = aggregator.histograms()
+    fill(histograms, second_pass() if histograms else iter(()))
+    out = BatchOutput()
+    out.metrics.extend(aggregator.aggregated(histograms, names))
     for name in [*output_names(out), defaults.SUMMARY_METRIC, SKIPPED_METRIC]:
         names.claim(name)
-    python = run_entries(section.python, lambda func, entry: func(batch, **entry.args), config_dir=config_dir,
-                         names=names, what="Python batch metric")
-    out.extend(python)
-
-    if with_defaults or not any(defaults.ran(t) for t in batch.tests):
-        scalars = len({s.scalar for s in specs if isinstance(s, ScalarStatSpec)})
-        series = len({s.channel for s in specs if isinstance(s, BatchHistogramSpec)})
-        out.metrics.append(defaults.summary_text(batch, scalars=scalars, series=series))
-    if batch.skipped:
-        out.metrics.append(_skipped_metric(batch))
+    out.extend(python_results(aggregator, batch, names))
+    if aggregator.with_defaults or aggregator.tally.produced == 0:
+        if aggregator.discovery is not None:
+            scalars, series = len(aggregator.discovery.scalar_names()), len(histograms)
+        else:
+            specs = aggregator.section.metrics
+            scalars = len({s.scalar for s in specs if isinstance(s, ScalarStatSpec)})
+            series = len({s.channel for s in specs if s.kind == "histogram"})
+        out.metrics.append(summary_text(aggregator.tally, facts, scalars=scalars, series=series))
+    if facts.skipped_count:
+        out.metrics.append(_skipped_metric(facts))
     check_distinct_names(out)
     return out
 
@@ -100,10 +144,10 @@ def write_batch_output(output: BatchOutput, path: Path, *, job_id: uuid.UUID | s
 
     Raises:
         InvalidMetricsError: the platform would reject the output (every problem listed).
-        InputError: the file cannot be written.
+        OutputError: the file cannot be written.
     """
     return output.writer(job_id).write(path)
 
 
-__all__ = ["SKIPPED_METRIC", "BatchOutput", "check_distinct_names", "compute_batch_metrics",
-           "write_batch_output"]
+__all__ = ["SKIPPED_METRIC", "BatchFacts", "BatchOutput", "check_distinct_names", "compute_batch_metrics",
+           "summary_text", "write_batch_output"]

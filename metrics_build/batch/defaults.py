@@ -1,43 +1,50 @@
-"""The built-in default batch aggregations, used when the `[batch]` section declares none.
+"""The built-in default batch metrics, used when `[batch]` declares none, in two layouts.
 
-For every SCALAR metric name found across tests: its mean, min, max, p50 and p95 across tests and how
-many tests had it; test status counts and the pass rate; a merged histogram of every exported numeric
-series; a summary text. Default histogram edges cannot come from config, so they are derived from a
-first mergeable pass (the finite min and max of that series over all tests), then every test is binned
-on those same edges: `default_histogram_buckets` equal widths from the global min to the global max.
+`summary` (the default): test status counts and the pass rate, with statuses that reflect blocked,
+warned and errored tests; one SCALAR per scalar name (the mean across tests, trendable, its status the
+worst of the tests whose thresholds judged it, RAW when none did), a per-test bar chart for each
+judged scalar, one table of every scalar's statistics; a merged histogram of every exported series.
+
+`per_statistic` (the layout before): for every scalar name its mean, min, max, p50 and p95 across
+tests and how many tests had it, each its own SCALAR; status counts, pass rate and histograms.
+
+Histogram edges cannot come from config here, so they come from the first pass (each exported
+channel's finite min and max over all tests); a second pass over the fetch cache then bins every test
+on those same edges.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
 
 import numpy as np
 
 from metrics_build import model as m
-from metrics_build.batch.aggregate import PassCount, Summary
-from metrics_build.batch.declared import verdict_of
-from metrics_build.batch.model import FetchedBatch, TestMetrics
-from metrics_build.batch.view import BatchView
+from metrics_build.batch import metric_parts as mp
+from metrics_build.batch.aggregate import CategoryCounts, Sample, Summary
+from metrics_build.batch.declared import Fold, HistogramFold, PassRateFold, ScalarStatFold, fold_for
+from metrics_build.batch.discovery import Discovery, ScalarEntries, global_edges
+from metrics_build.batch.tally import Tally
 from metrics_build.config import (
     BatchHistogramSpec,
-    BatchMetricSpec,
     BatchSection,
     PassRateSpec,
     ScalarStatSpec,
     StatusCountsSpec,
 )
-from metrics_build.platform import CONFLATED_STATUSES, channel_of_export
-from metrics_build.wire import metrics_pb2 as pb
+from metrics_build.platform import CONFLATED_STATUSES, NO_RUN_STATUSES
 
 SUMMARY_METRIC = "batch summary"
 STATUS_COUNTS_METRIC = "test status counts"
 PASS_RATE_METRIC = "pass rate"
+SCALAR_TABLE_METRIC = "scalar statistics"
 DEFAULT_STATS = ("mean", "min", "max", "p50", "p95")
-_DOUBLE = (pb.DOUBLE_SERIES_DATA_TYPE, pb.INDEXED_DOUBLE_SERIES_DATA_TYPE)
+_FAILING = (m.Status.FAIL_WARN, m.Status.FAIL_BLOCK)
+_MAX_NAMED_TESTS = 10
 
 
 def stat_name(scalar: str, stat: str) -> str:
-    """Name of a default statistic of a per-test scalar (`count` is called `tests`)."""
+    """Name of a per-statistic default of a per-test scalar (`count` is called `tests`)."""
     return f"{scalar}: {'tests' if stat == 'count' else stat}"
 
 
@@ -46,109 +53,211 @@ def histogram_name(channel: str) -> str:
     return f"{channel}: distribution"
 
 
-def _exported_doubles(t: TestMetrics) -> Iterable[tuple[str, pb.MetricsData]]:
-    for d in t.data:
-        channel = channel_of_export(d.name)
-        if channel is not None and d.data_type in _DOUBLE and d.WhichOneof("data") == "series":
-            yield channel, d
+def per_test_name(scalar: str) -> str:
+    """Name of the per-test bar chart of a judged scalar (summary layout)."""
+    return f"{scalar}: per test"
 
 
-def series_extents(batch: FetchedBatch) -> dict[str, Summary]:
-    """First pass: per exported numeric channel, the merged Summary of its finite values over all tests."""
-    extents: dict[str, Summary] = {}
-    for t in batch.tests:
-        for channel, d in _exported_doubles(t):
-            values = t.doubles(d)
-            extents[channel] = extents.get(channel, Summary()).update(values[np.isfinite(values)])
-    return dict(sorted(extents.items()))
+def histogram_folds(discovery: Discovery, section: BatchSection, *, judged: bool) -> list[HistogramFold]:
+    """The default histograms (second pass), one per exported numeric channel with a finite value.
 
-
-def global_edges(extent: Summary, buckets: int) -> list[float] | None:
-    """`buckets` equal-width edges from the extent's min to max (±0.5 around a single value); None
-    when the channel has no finite value."""
-    if extent.count == 0:
-        return None
-    lo, hi = extent.minimum, extent.maximum
-    if hi == lo:
-        return [lo - 0.5, hi + 0.5] if lo - 0.5 < hi + 0.5 else [lo - abs(lo) * 1e-9, hi + abs(hi) * 1e-9]
-    with np.errstate(all="ignore"):  # ranges near the float limits overflow: fall back to one bucket
-        edges = np.linspace(lo, hi, buckets + 1)
-        if not (np.all(np.isfinite(edges)) and np.all(np.diff(edges) > 0)):
-            edges = np.asarray([lo, hi])
-    return [float(e) for e in edges]
-
-
-def default_specs(view: BatchView, section: BatchSection) -> list[BatchMetricSpec]:
-    """The aggregations the built-in default runs over the batch `view` shows, in output order."""
-    specs: list[BatchMetricSpec] = [
-        StatusCountsSpec(kind="status_counts", name=STATUS_COUNTS_METRIC, description="tests per conflated status"),
-        PassRateSpec(kind="pass_rate", name=PASS_RATE_METRIC, description="share of tests that passed"),
-    ]
-    for scalar in view.scalar_names():
-        for stat in (*DEFAULT_STATS, "count"):
-            specs.append(ScalarStatSpec(kind="scalar_stat", name=stat_name(scalar, stat), scalar=scalar, stat=stat))
-    for channel, extent in series_extents(view.batch).items():
+    `judged=False` (summary layout) marks them RAW: no threshold judges them.
+    """
+    folds = []
+    for channel, extent in sorted(discovery.extents.items()):
         edges = global_edges(extent, section.default_histogram_buckets)
         if edges is not None:
-            specs.append(BatchHistogramSpec(kind="histogram", name=histogram_name(channel), channel=channel,
-                                            edges=edges, max_samples=section.default_histogram_samples,
-                                            description="edges from the global min and max over all tests"))
-    return specs
+            spec = BatchHistogramSpec(kind="histogram", name=histogram_name(channel), channel=channel, edges=edges,
+                                      max_samples=section.default_histogram_samples,
+                                      description="edges from the global min and max over all tests")
+            folds.append(HistogramFold(spec, mp.resolve(spec, section.nan_policy), raw=not judged))
+    return folds
 
 
-def ran(t: TestMetrics) -> bool:
-    """Whether a test produced anything to aggregate (any metric or data)."""
-    return bool(t.metrics or t.data)
+# -- the per-statistic layout (the layout before; `default_layout = "per_statistic"`) -------------------
 
 
-def _status_line(batch: FetchedBatch) -> str:
-    counts = batch.conflated_status_counts()
-    order = [s for s in CONFLATED_STATUSES if s in counts] + [s for s in counts if s not in CONFLATED_STATUSES]
-    return ", ".join(f"{s} {counts[s]}" for s in order)
+def per_statistic(tally: Tally, discovery: Discovery, section: BatchSection) -> list[Fold]:
+    """The aggregations of the per-statistic layout, in output order, histograms excluded (second pass)."""
+    status_spec = StatusCountsSpec(kind="status_counts", name=STATUS_COUNTS_METRIC,
+                                   description="tests per conflated status")
+    rate_spec = PassRateSpec(kind="pass_rate", name=PASS_RATE_METRIC, description="share of tests that passed")
+    rate = PassRateFold(rate_spec, mp.resolve(rate_spec, section.nan_policy))
+    rate.verdicts.update(tally.job_verdicts)
+    folds: list[Fold] = [fold_for(status_spec, section.nan_policy), rate]
+    for scalar in discovery.scalar_names():
+        for stat in (*DEFAULT_STATS, "count"):
+            spec = ScalarStatSpec(kind="scalar_stat", name=stat_name(scalar, stat), scalar=scalar, stat=stat)
+            fold = ScalarStatFold(spec, mp.resolve(spec, section.nan_policy))
+            fold.column.extend(discovery.column(scalar))
+            folds.append(fold)
+    return folds
 
 
-def summary_text(batch: FetchedBatch, *, scalars: int, series: int) -> m.TextMetric:
-    """A markdown summary of the batch; says so plainly when no test produced metrics.
+# -- the summary layout (the default) ------------------------------------------------------------------
 
-    Status: NOT_APPLICABLE for an empty batch or one whose tests were all cancelled, FAIL_BLOCK when no
-    test produced metrics and at least one errored, else PASSED.
-    """
-    n = len(batch.tests)
-    lines = [f"**Batch {batch.batch_id}**: {n} test{'s' if n != 1 else ''}"
-             + (f" ({_status_line(batch)})." if n else ".")]
-    status = m.Status.PASSED
-    produced = sum(1 for t in batch.tests if ran(t))
-    if n == 0:
-        lines.append("The batch has no tests: there is nothing to aggregate.")
-        status = m.Status.NOT_APPLICABLE
-    elif produced == 0:
-        lines.append(f"None of the {n} tests produced metrics: there is nothing to aggregate.")
-        errored = any((t.info.conflated_status or "") == "ERROR" for t in batch.tests)
-        status = m.Status.FAIL_BLOCK if errored else m.Status.NOT_APPLICABLE
-    else:
-        rate = PassCount().update(verdict_of(t, None, False) for t in batch.tests)
-        value = rate.compute()
-        if value is not None:
-            lines.append(f"Pass rate: {100 * value:.1f}% ({rate.passed} of {rate.passed + rate.failed} tests "
-                         f"with a verdict).")
-        lines.append(f"{produced} tests produced metrics; aggregated {scalars} scalar metric"
-                     f"{'s' if scalars != 1 else ''} and {series} exported series across tests.")
-    if batch.skipped:
-        lines.append(f"{len(batch.skipped)} objects could not be fetched and were skipped (see `skipped objects`).")
-    return m.TextMetric(name=SUMMARY_METRIC, text="\n\n".join(lines), status=status, importance=m.Importance.HIGH,
-                        description="what this batch holds and what was aggregated")
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _status_of_tests(tally: Tally) -> m.Status:
+    """FAIL_BLOCK when a test was blocked or errored, FAIL_WARN when one warned or was cancelled, else PASSED."""
+    seen = tally.conflated
+    if seen["BLOCKER"] or seen["ERROR"]:
+        return m.Status.FAIL_BLOCK
+    if seen["WARNING"] or seen["CANCELLED"]:
+        return m.Status.FAIL_WARN
+    return m.Status.PASSED
+
+
+_BAR_STATUS = {"BLOCKER": m.Status.FAIL_BLOCK, "ERROR": m.Status.FAIL_BLOCK, "WARNING": m.Status.FAIL_WARN,
+               "CANCELLED": m.Status.FAIL_WARN}
+
+
+def status_counts(tally: Tally) -> m.Metric:
+    """Tests per conflated status; each bar, and the metric, take the status its tests mean."""
+    counts = CategoryCounts(tally.conflated_counts()).compute(order=CONFLATED_STATUSES)
+    labels = m.strings(f"{STATUS_COUNTS_METRIC} labels", list(counts))
+    values = m.doubles(f"{STATUS_COUNTS_METRIC} values", np.array(list(counts.values()), dtype=np.float64),
+                       index=labels)
+    per_bar = np.array([_BAR_STATUS.get(label, m.Status.PASSED) for label in counts], dtype=np.int8)
+    statuses = m.statuses(f"{STATUS_COUNTS_METRIC} statuses", per_bar, index=labels)
+    return m.BarChartMetric(name=STATUS_COUNTS_METRIC, values=[values], statuses=[statuses],
+                            status=_status_of_tests(tally), importance=m.Importance.HIGH, y_axis_name="tests",
+                            description=f"{tally.count} tests by conflated status (blocked or errored tests "
+                            "make it FAIL_BLOCK, warned or cancelled ones FAIL_WARN)")
+
+
+def pass_rate(tally: Tally) -> m.Metric:
+    """Share of tests with a verdict that passed; FAIL_BLOCK / FAIL_WARN when tests were blocked / warned."""
+    passed, failed, none = tally.job_verdicts[True], tally.job_verdicts[False], tally.job_verdicts[None]
+    statuses = tally.metrics_statuses
+    blocked = statuses["FAIL_BLOCK"] + statuses["BLOCKER"]
+    warned = statuses["FAIL_WARN"] + statuses["WARNING"]
+    no_run = sum(tally.conflated[s] for s in NO_RUN_STATUSES)
+    detail = (f"{passed} of {passed + failed} tests with a verdict passed ({_plural(blocked, 'blocked test')}, "
+              f"{_plural(warned, 'warned test')}); {none} without a verdict left out"
+              + (f", {no_run} of them errored or cancelled" if no_run else ""))
+    if passed + failed == 0:
+        return m.TextMetric(name=PASS_RATE_METRIC, text=f"No value: none of the {tally.count} tests has a verdict.",
+                            status=m.Status.NOT_APPLICABLE, importance=m.Importance.HIGH,
+                            description="share of tests that passed (no value)")
+    status = m.Status.FAIL_BLOCK if blocked else m.Status.FAIL_WARN if warned else m.Status.PASSED
+    return m.ScalarMetric(name=PASS_RATE_METRIC, value=passed / (passed + failed), status=status,
+                          importance=m.Importance.HIGH, description=f"share of tests that passed: {detail}")
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.6g}"
+
+
+def _statistics(entries: ScalarEntries) -> dict[str, float | None]:
+    values = list(entries.column.values)
+    summary = Summary().update(values)
+    sample = Sample().update(values)
+    return {"mean": summary.compute("mean"), "min": summary.compute("min"), "p50": sample.compute(50.0),
+            "p95": sample.compute(95.0), "max": summary.compute("max"), "nan": float(summary.nan_count)}
+
+
+def _named(keys: list[tuple[str, str]]) -> str:
+    names = [name for name, _ in keys[:_MAX_NAMED_TESTS]]
+    more = len(keys) - len(names)
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def scalar_metric(name: str, entries: ScalarEntries, tally: Tally) -> m.Metric:
+    """The mean of scalar `name` across tests, carrying its statistics in the description."""
+    stats = _statistics(entries)
+    mean = stats["mean"]
+    had = len(entries.column.values)
+    judged = entries.worst_judged_status()
+    if mean is None:
+        return m.TextMetric(name=name, text=f"No value: no test had a value of {name!r}.",
+                            status=m.Status.NOT_APPLICABLE, description="mean across tests (no value)")
+    detail = (f"mean over {had} of {tally.count} tests; min {_fmt(stats['min'])}, p50 {_fmt(stats['p50'])}, "
+              f"p95 {_fmt(stats['p95'])}, max {_fmt(stats['max'])}")
+    nan = int(stats["nan"] or 0)
+    if nan:
+        detail += f"; {_plural(nan, 'NaN value')} left out"
+    failing = entries.failing_keys()
+    if failing:
+        detail += f"; failed its thresholds in {_plural(len(failing), 'test')}: {_named(failing)}"
+    elif judged is None:
+        detail += "; no threshold judged it in any test (RAW)"
+    return m.ScalarMetric(name=name, value=mean, unit=entries.column.unit or None,
+                          status=judged if judged is not None else m.Status.RAW, description=detail)
+
+
+def per_test_bars(name: str, entries: ScalarEntries, duplicated: set[str]) -> m.Metric:
+    """One bar per test with scalar `name`, each with that test's status of it (judged scalars only)."""
+    rows = sorted(((key, f"{key[0]} ({key[1]})" if key[0] in duplicated else key[0], value, status)
+                   for key, value, status in zip(entries.keys, entries.column.values, entries.statuses, strict=True)
+                   if not math.isnan(value)))
+    labels = m.strings(f"{per_test_name(name)} labels", [label for _, label, _, _ in rows])
+    values = m.doubles(f"{per_test_name(name)} values", np.array([v for _, _, v, _ in rows], dtype=np.float64),
+                       unit=entries.column.unit, index=labels)
+    statuses = m.statuses(f"{per_test_name(name)} statuses", np.array([s for *_, s in rows], dtype=np.int8),
+                          index=labels)
+    status = m.rollup(m.Status(s) for *_, s in rows)
+    return m.BarChartMetric(name=per_test_name(name), values=[values], statuses=[statuses], status=status,
+                            y_axis_name=name, description=f"{name!r} in each of {len(rows)} tests, with its status")
+
+
+def scalar_table(discovery: Discovery, tally: Tally) -> m.Metric | None:
+    """A markdown table of every scalar's statistics across tests; None when there is no scalar."""
+    names = discovery.scalar_names()
+    if not names:
+        return None
+    lines = ["| scalar | unit | tests | mean | min | p50 | p95 | max | failing tests |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name in names:
+        entries = discovery.scalars[name]
+        stats = _statistics(entries)
+        failing = len(entries.failing_keys()) if entries.any_judged else "-"
+        cells = [name.replace("|", "\\|"), entries.column.unit.replace("|", "\\|") or "-",
+                 str(len(entries.column.values)), *(_fmt(stats[k]) for k in ("mean", "min", "p50", "p95", "max")),
+                 str(failing)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return m.TextMetric(name=SCALAR_TABLE_METRIC, text="\n".join(lines), status=m.Status.RAW,
+                        description=f"statistics of {_plural(len(names), 'scalar metric')} across {tally.count} tests")
+
+
+def summary_layout(tally: Tally, discovery: Discovery, section: BatchSection, names: m.Names) -> list[m.Metric]:
+    """The metrics of the summary layout, histograms excluded (second pass). Scalar metrics keep their
+    test-level names unless a fixed name of this layout has it (then `name (2)`)."""
+    metrics = [status_counts(tally), pass_rate(tally)]
+    for fixed in (STATUS_COUNTS_METRIC, PASS_RATE_METRIC, SCALAR_TABLE_METRIC, SUMMARY_METRIC):
+        names.claim(fixed)
+    duplicated = tally.duplicated_names()
+    for name in discovery.scalar_names():
+        entries = discovery.scalars[name]
+        metric = scalar_metric(name, entries, tally)
+        metric.name = names.unique(name)
+        metrics.append(metric)
+        if entries.any_judged and any(not math.isnan(v) for v in entries.column.values):
+            bars = per_test_bars(name, entries, duplicated)
+            bars.name = names.unique(bars.name)
+            metrics.append(bars)
+    table = scalar_table(discovery, tally)
+    if table is not None:
+        metrics.append(table)
+    return metrics
 
 
 __all__ = [
     "DEFAULT_STATS",
     "PASS_RATE_METRIC",
+    "SCALAR_TABLE_METRIC",
     "STATUS_COUNTS_METRIC",
     "SUMMARY_METRIC",
-    "default_specs",
-    "global_edges",
+    "histogram_folds",
     "histogram_name",
-    "ran",
-    "series_extents",
+    "pass_rate",
+    "per_statistic",
+    "per_test_name",
+    "scalar_metric",
     "stat_name",
-    "summary_text",
+    "status_counts",
+    "summary_layout",
 ]

@@ -1,8 +1,11 @@
-"""Fetch a whole batch: list its jobs, list each job's objects, download and parse them in a bounded pool.
+"""Fetch a batch as a stream: list its jobs, then list and download each job's objects in a bounded pool
+into the fetch cache, and yield each test as a `TestRecord` in the batch's deterministic order.
 
-Workers return their results; only the calling thread assembles them, so no shared state is locked
-and the outcome (ordered by `model`) does not depend on which download finished first. An object that
-still fails after the client's retries fails the run, or with `allow_partial` is recorded as skipped.
+Only downloads in flight are held in memory (each object goes to the cache as it arrives); a test is
+decoded once, when it is next in order and complete, and let go after the caller folded it in. Workers
+return their results; only the iterating thread assembles them, so nothing is locked, and the order of
+what is yielded does not depend on which download finished first. An object that still fails after the
+client's retries fails the run, or with `allow_partial` is recorded as skipped.
 """
 
 from __future__ import annotations
@@ -11,31 +14,39 @@ import logging
 import queue
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from google.protobuf.message import DecodeError
-
-from metrics_build.batch.model import (
-    FetchedBatch,
-    SkippedObject,
-    StoredObject,
-    TestInfo,
-    TestMetrics,
-    stored_data,
-    stored_metric,
-)
-from metrics_build.errors import AuthenticationError, NotFoundError, UpstreamError
+from metrics_build.batch.cache import CachedObject, FetchCache
+from metrics_build.errors import AuthenticationError, NotFoundError, UpstreamError, one_line
 from metrics_build.http import ApiClient
-from metrics_build.wire import metrics_pb2 as pb
+from metrics_build.reader import ObjectKind, record_from_bodies
+from metrics_build.records import TestInfo, TestRecord
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("metrics_build.batch")
 
-_IMAGE_TYPES = frozenset({pb.IMAGE_METRIC_TYPE, pb.IMAGE_LIST_METRIC_TYPE})
-METRIC = "metric"
-DATA = "metricsData"
+_MAX_SKIPPED_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class SkippedObject:
+    """An object that still failed after retries and was skipped because partial results were allowed.
+
+    Attributes:
+        job_id: The job the object belongs to.
+        test_name: That job's `TestInfo.name`.
+        kind: "metric", "metricsData", "metrics listing" or "metricsData listing".
+        object_name: The object's name (or id) from the listing; "" for a listing.
+        error: What went wrong (status code or transport error); never a URL with its signature.
+    """
+
+    job_id: str
+    test_name: str
+    kind: str
+    object_name: str
+    error: str
 
 
 def _text(value: Any) -> str | None:
@@ -52,20 +63,15 @@ def parse_job(item: dict[str, Any], position: int) -> TestInfo:
     if job_id is None:
         raise UpstreamError(f"jobs listing: item {position} has no jobID")
     experience = _text(item.get("experienceName"))
-    return TestInfo(
-        job_id=job_id,
-        name=experience or job_id,
-        experience_name=experience,
-        conflated_status=_text(item.get("conflatedStatus")),
-        job_status=_text(item.get("jobStatus")),
-        job_metrics_status=_text(item.get("jobMetricsStatus")),
-    )
+    return TestInfo(job_id=job_id, name=experience or job_id, experience_name=experience,
+                    experience_id=_text(item.get("experienceID")),
+                    conflated_status=_text(item.get("conflatedStatus")), job_status=_text(item.get("jobStatus")),
+                    job_metrics_status=_text(item.get("jobMetricsStatus")))
 
 
 def resolve_project(client: ApiClient, batch_id: str) -> str:
-    """The project holding `batch_id`, for the older config form without `projectID`.
-
-    Pages through `GET /projects` and probes `GET /projects/{p}/batches/{batch_id}` until one answers.
+    """The project holding `batch_id`, for the older config form without `projectID`: pages through
+    `GET /projects` and probes `GET /projects/{p}/batches/{batch_id}` until one answers.
 
     Raises:
         UpstreamError: when no visible project holds the batch.
@@ -84,186 +90,261 @@ def resolve_project(client: ApiClient, batch_id: str) -> str:
     raise UpstreamError(f"batch {batch_id} was not found in any of the {len(projects)} projects this token can see")
 
 
+def list_tests(client: ApiClient, prefix: str) -> list[TestInfo]:
+    """Every job of the batch at `prefix` (`/projects/{p}/batches/{b}`), once each, in test order."""
+    infos: dict[str, TestInfo] = {}
+    for position, item in enumerate(client.list_all(f"{prefix}/jobs", "jobs")):
+        info = parse_job(item, position)
+        infos.setdefault(info.job_id, info)  # a job repeated across pages counts once
+    return sorted(infos.values(), key=lambda i: i.sort_key)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One object a job's listings offer: its kind, name, id and presigned URL ("" when missing)."""
+
+    kind: ObjectKind
+    name: str
+    object_id: str
+    url: str
+
+
+def plan_downloads(metrics: list[dict[str, Any]], data: list[dict[str, Any]]) -> list[Planned]:
+    """Every object worth downloading from one job's two listings, in (kind, name, id) order.
+
+    Only STANDARD data are fetched (external files are not protobufs). Metrics whose referenced data
+    are all non-STANDARD (image and image-list metrics) are not fetched either; a metric listed without
+    `dataIDs` is fetched and dropped when decoded if it turns out to be an image metric.
+    """
+    external = {d.get("dataID") for d in data if d.get("metricsDataType") != "STANDARD"}
+    plan: list[Planned] = []
+    for position, item in enumerate(metrics):
+        ids = item.get("dataIDs")
+        if isinstance(ids, list) and ids and all(i in external for i in ids):
+            continue
+        name = _text(item.get("name")) or _text(item.get("metricID")) or "?"
+        plan.append(Planned(ObjectKind.METRIC, name, _text(item.get("metricID")) or f"{name}#{position}",
+                            _text(item.get("metricURL")) or ""))
+    for position, item in enumerate(data):
+        if item.get("metricsDataType") != "STANDARD":
+            continue
+        name = _text(item.get("name")) or _text(item.get("dataID")) or "?"
+        plan.append(Planned(ObjectKind.DATA, name, _text(item.get("dataID")) or f"{name}#{position}",
+                            _text(item.get("metricsDataURL")) or ""))
+    return sorted(plan, key=lambda p: (p.kind.value, p.name, p.object_id))
+
+
 @dataclass
-class _JobState:
+class _Job:
     info: TestInfo
-    listings: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    metrics: list[StoredObject] = field(default_factory=list)
-    data: list[StoredObject] = field(default_factory=list)
+    started: bool = False
+    listings: dict[ObjectKind, list[dict[str, Any]]] = field(default_factory=dict)
+    pending: int = -1  # downloads not finished; -1 until the listings are in
+    objects: list[CachedObject] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.pending == 0
 
 
 @dataclass(frozen=True)
 class _Task:
     job: int
-    kind: str  # METRIC / DATA for downloads, "metrics listing" / "metricsData listing" for listings
-    name: str  # object name or id; "" for a listing
+    kind: str  # "metric" / "metricsData" for downloads, "... listing" for listings
+    name: str  # object name; "" for a listing
+    object_id: str = ""
 
 
-def plan_downloads(metrics: list[dict[str, Any]], data: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    """(kind, name, url) of every object worth downloading from one job's two listings.
+class BatchStream:
+    """The tests of one batch, fetched in a bounded pool and yielded as records in test order.
 
-    Only STANDARD data are fetched (external files are not protobufs). Metrics whose referenced data
-    are all non-STANDARD (image and image-list metrics) are not fetched either; a metric listed
-    without `dataIDs` is fetched and dropped after parsing if it turns out to be an image metric.
-    Items without a URL are returned with url "" so the caller reports them.
-    """
-    external = {d.get("dataID") for d in data if d.get("metricsDataType") != "STANDARD"}
-    plan: list[tuple[str, str, str]] = []
-    for m in metrics:
-        ids = m.get("dataIDs")
-        if isinstance(ids, list) and ids and all(i in external for i in ids):
-            continue
-        plan.append((METRIC, _text(m.get("name")) or _text(m.get("metricID")) or "?", _text(m.get("metricURL")) or ""))
-    for d in data:
-        if d.get("metricsDataType") != "STANDARD":
-            continue
-        plan.append((DATA, _text(d.get("name")) or _text(d.get("dataID")) or "?", _text(d.get("metricsDataURL")) or ""))
-    return plan
+    Iterate once. At most `workers * 4` requests are submitted at a time and at most `workers * 4`
+    tests are being fetched ahead of the one the caller waits for.
 
-
-def _download(client: ApiClient, kind: str, url: str) -> StoredObject | None:
-    """Download and check one object; None for an image metric (not used by batch metrics)."""
-    if not url:
-        raise UpstreamError("the listing gives no download URL")
-    body = client.download(url)
-    try:
-        if kind == METRIC:
-            metric = pb.Metric.FromString(body)
-            return None if metric.type in _IMAGE_TYPES else stored_metric(metric, body)
-        return stored_data(pb.MetricsData.FromString(body), body)
-    except DecodeError:
-        raise UpstreamError(f"the object is not a serialized {'Metric' if kind == METRIC else 'MetricsData'}") from None
-
-
-class _Fetcher:
-    """One batch fetch: the pool, a bounded window of submitted tasks, the per-job results.
-
-    Only this object's thread touches its state; workers just return bytes or JSON. At most
-    `workers * 4` tasks are submitted at a time (a Future costs about 1 kB; a batch can have 100,000s of objects).
+    Attributes:
+        project_id / batch_id: The batch.
+        tests: Every test of the batch (errored and cancelled ones too), in order.
+        skipped: Objects skipped with `allow_partial` (the first 1,000; `skipped_count` counts all).
     """
 
-    def __init__(self, client: ApiClient, prefix: str, jobs: list[TestInfo], allow_partial: bool) -> None:
+    def __init__(self, client: ApiClient, cache: FetchCache, *, project_id: str, batch_id: str,
+                 tests: list[TestInfo], allow_partial: bool) -> None:
         self.client = client
-        self.prefix = prefix
-        self.jobs = [_JobState(info) for info in jobs]
+        self.cache = cache
+        self.project_id = project_id
+        self.batch_id = batch_id
+        self.tests = tests
         self.allow_partial = allow_partial
         self.skipped: list[SkippedObject] = []
-        self.done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
-        self.tasks: dict[Future[Any], _Task] = {}
-        # Downloads go before listings, so that planned-but-unsubmitted work stays small.
-        self.waiting: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
-        self.listings: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
-        self.listing_calls = 0  # listings in flight, at most `options.api_workers`
+        self.skipped_count = 0
+        self._prefix = f"/projects/{project_id}/batches/{batch_id}"
+        self._jobs = [_Job(info) for info in tests]
         workers = client.options.workers
-        self.window = workers * 4
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="metrics-build-fetch")
+        self._task_window = workers * 4
+        self._job_window = max(8, workers * 4)
+        self._done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
+        self._tasks: dict[Future[Any], _Task] = {}
+        self._downloads: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._listings: deque[tuple[_Task, Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._listing_calls = 0
+        self._next_job = 0
+        self._iterated = False
 
-    def _submit(self, task: _Task, fn: Callable[..., Any], *args: Any) -> None:
-        (self.listings if task.kind.endswith("listing") else self.waiting).append((task, fn, args))
+    # -- the pool --------------------------------------------------------------------------------------
 
-    def _pump(self) -> None:
-        while len(self.tasks) < self.window:
-            if self.waiting:
-                task, fn, args = self.waiting.popleft()
-            elif self.listings and self.listing_calls < self.client.options.api_workers:
-                task, fn, args = self.listings.popleft()
-                self.listing_calls += 1
+    def _start_jobs(self, upto: int) -> None:
+        while self._next_job < min(upto, len(self._jobs)):
+            job = self._jobs[self._next_job]
+            base = f"{self._prefix}/jobs/{job.info.job_id}"
+            job.started = True
+            self._listings.append((_Task(self._next_job, "metrics listing", ""), self.client.list_all,
+                                   (f"{base}/metrics", "metrics")))
+            self._listings.append((_Task(self._next_job, "metricsData listing", ""), self.client.list_all,
+                                   (f"{base}/metricsData", "metricsData")))
+            self._next_job += 1
+
+    def _pump(self, pool: ThreadPoolExecutor) -> None:
+        while len(self._tasks) < self._task_window:
+            if self._downloads:
+                task, fn, args = self._downloads.popleft()
+            elif self._listings and self._listing_calls < self.client.options.api_workers:
+                task, fn, args = self._listings.popleft()
+                self._listing_calls += 1
             else:
                 return
-            future = self.pool.submit(fn, *args)
-            self.tasks[future] = task
-            future.add_done_callback(self.done.put)
+            future = pool.submit(fn, *args)
+            self._tasks[future] = task
+            future.add_done_callback(self._done.put)
 
-    def run(self) -> None:
-        try:
-            for i, job in enumerate(self.jobs):
-                base = f"{self.prefix}/jobs/{job.info.job_id}"
-                self._submit(_Task(i, "metrics listing", ""), self.client.list_all, f"{base}/metrics", "metrics")
-                self._submit(_Task(i, "metricsData listing", ""), self.client.list_all, f"{base}/metricsData",
-                             "metricsData")
-            self._pump()
-            while self.tasks:
-                future = self.done.get()
-                self._collect(self.tasks.pop(future), future)
-                self._pump()
-        finally:
-            self.waiting.clear()
-            self.listings.clear()
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def _fetch_object(self, job_id: str, planned: Planned) -> None:
+        """Worker: make sure the object is in the cache (reused when a checked copy is there)."""
+        if self.cache.get(job_id, planned.kind, planned.object_id, planned.name):
+            return
+        if not planned.url:
+            raise UpstreamError("the listing gives no download URL")
+        self.cache.put(job_id, planned.kind, planned.object_id, self.client.download(planned.url))
 
-    def _collect(self, task: _Task, future: Future[Any]) -> None:
-        job = self.jobs[task.job]
+    def _collect(self, future: Future[Any]) -> None:
+        task = self._tasks.pop(future)
+        job = self._jobs[task.job]
         exc = future.exception()
-        listing = task.kind.endswith("listing")
-        if listing:
-            self.listing_calls -= 1
+        if task.kind.endswith("listing"):
+            self._listing_calls -= 1
+            kind = ObjectKind.METRIC if task.kind.startswith("metrics ") else ObjectKind.DATA
+            if exc is not None:
+                self._failed(task, job.info, exc)
+                job.listings[kind] = []
+            else:
+                job.listings[kind] = future.result()
+            if len(job.listings) == 2:
+                self._plan(task.job)
+            return
+        job.pending -= 1
         if exc is not None:
             self._failed(task, job.info, exc)
-            if listing:
-                job.listings[task.kind] = []
-        elif listing:
-            job.listings[task.kind] = future.result()
-        else:
-            stored = future.result()
-            if stored is not None:
-                (job.metrics if task.kind == METRIC else job.data).append(stored)
-        if listing:
-            self._plan(task.job)
+        if job.complete:
+            self.cache.write_index(job.info.job_id, job.objects)
 
     def _plan(self, index: int) -> None:
-        job = self.jobs[index]
-        if len(job.listings) < 2:
-            return
-        # Items are visited in (name, url) order so that the work queue, like the result, is deterministic.
-        plan = sorted(plan_downloads(job.listings.pop("metrics listing"), job.listings.pop("metricsData listing")))
-        for kind, name, url in plan:
-            self._submit(_Task(index, kind, name), _download, self.client, kind, url)
+        job = self._jobs[index]
+        plan = plan_downloads(job.listings.pop(ObjectKind.METRIC), job.listings.pop(ObjectKind.DATA))
+        job.pending = len(plan)
+        for planned in plan:
+            job.objects.append(CachedObject(planned.kind, planned.object_id, planned.name,
+                                            FetchCache.file_name(planned.kind, planned.object_id)))
+            task = _Task(index, planned.kind.value, planned.name, planned.object_id)
+            self._downloads.append((task, self._fetch_object, (job.info.job_id, planned)))
+        if not plan:
+            self.cache.write_index(job.info.job_id, [])
 
     def _failed(self, task: _Task, info: TestInfo, exc: BaseException) -> None:
         if not isinstance(exc, UpstreamError):
             raise exc
         what = f"{task.kind} {task.name!r}" if task.name else task.kind
+        self._skip_or_raise(info, task.kind, task.name, what, exc)
+        if not task.kind.endswith("listing"):  # a skipped object is not part of the test
+            job = self._jobs[task.job]
+            job.objects = [o for o in job.objects if not (o.kind.value == task.kind and o.object_id == task.object_id)]
+
+    def _skip_or_raise(self, info: TestInfo, kind: str, name: str, what: str, exc: BaseException) -> None:
         if isinstance(exc, AuthenticationError) or not self.allow_partial:
             raise UpstreamError(f"test {info.name!r} (job {info.job_id}): {what} failed: {exc}"
                                 + ("" if isinstance(exc, AuthenticationError) else
                                    " (use --allow-partial to skip it and report it instead)")) from None
         log.warning("test %r (job %s): skipping %s: %s", info.name, info.job_id, what, exc)
-        self.skipped.append(SkippedObject(job_id=info.job_id, test_name=info.name, kind=task.kind,
-                                          object_name=task.name, error=str(exc)))
+        self.skipped_count += 1
+        if len(self.skipped) < _MAX_SKIPPED_KEPT:
+            self.skipped.append(SkippedObject(job_id=info.job_id, test_name=info.name, kind=kind,
+                                              object_name=name, error=one_line(str(exc))))
+
+    # -- the stream ------------------------------------------------------------------------------------
+
+    def __iter__(self) -> Iterator[TestRecord]:
+        if self._iterated:
+            raise RuntimeError("a BatchStream is iterated once; read the cache again for a second pass")
+        self._iterated = True
+        started = time.monotonic()
+        pool = ThreadPoolExecutor(max_workers=self.client.options.workers, thread_name_prefix="metrics-build-fetch")
+        try:
+            for index, job in enumerate(self._jobs):
+                self._start_jobs(index + self._job_window)
+                self._pump(pool)
+                while not job.complete:
+                    self._collect(self._done.get())
+                    self._pump(pool)
+                yield self._decode(job)
+        finally:
+            self._downloads.clear()
+            self._listings.clear()
+            pool.shutdown(wait=True, cancel_futures=True)
+        log.info("fetched %d tests (%d objects skipped) in %.1f s", len(self._jobs), self.skipped_count,
+                 time.monotonic() - started)
+
+    def _decode(self, job: _Job) -> TestRecord:
+        bodies = [(obj.kind, obj.name, self.cache.read(job.info.job_id, obj)) for obj in job.objects]
+        record, broken = record_from_bodies(job.info, bodies)
+        for kind, name, why in broken:
+            self._skip_or_raise(job.info, kind.value, name, f"{kind.value} {name!r}", UpstreamError(why))
+        return record
 
 
-def fetch_batch(client: ApiClient, *, batch_id: str, project_id: str | None = None,
-                allow_partial: bool = False) -> FetchedBatch:
-    """Download every test's metrics and STANDARD data of a batch.
+def open_batch(client: ApiClient, cache: FetchCache, *, batch_id: str, project_id: str | None = None,
+               allow_partial: bool = False) -> BatchStream:
+    """The batch's tests, listed now and fetched as the stream is iterated.
 
     Args:
         client: The API client; its `options.workers` bounds the number of threads and connections.
+        cache: Where objects go as they arrive (and are reused from).
         batch_id: The batch to fetch.
         project_id: Its project, or None to find it through `GET /projects`.
-        allow_partial: Skip (and report in `FetchedBatch.skipped`) objects and listings that still fail
-            after retries, instead of failing. Authentication failures are always fatal.
-
-    Returns:
-        Every job of the batch (including errored, cancelled and metric-less ones), deterministically ordered.
+        allow_partial: Skip (and report) objects and listings that still fail after retries, instead of
+            failing. Authentication failures are always fatal.
 
     Raises:
-        UpstreamError: naming the test and the object that failed.
+        UpstreamError: the project or the jobs cannot be listed.
     """
-    started = time.monotonic()
     project = project_id or resolve_project(client, batch_id)
     prefix = f"/projects/{project}/batches/{batch_id}"
-    infos: dict[str, TestInfo] = {}
-    for position, item in enumerate(client.list_all(f"{prefix}/jobs", "jobs")):
-        info = parse_job(item, position)
-        infos.setdefault(info.job_id, info)  # a job repeated across pages counts once
-    fetcher = _Fetcher(client, prefix, list(infos.values()), allow_partial)
-    fetcher.run()
-    tests = [TestMetrics.from_stored(j.info, j.metrics, j.data) for j in fetcher.jobs]
-    batch = FetchedBatch(project_id=project, batch_id=batch_id, tests=tests, skipped=fetcher.skipped)
-    log.info("fetched %d tests (%d metrics, %d data, %d skipped) in %.1f s", len(tests),
-             sum(len(t.metrics) for t in tests), sum(len(t.data) for t in tests), len(batch.skipped),
-             time.monotonic() - started)
-    return batch
+    return BatchStream(client, cache, project_id=project, batch_id=batch_id, tests=list_tests(client, prefix),
+                       allow_partial=allow_partial)
 
 
-__all__ = ["DATA", "METRIC", "fetch_batch", "parse_job", "plan_downloads", "resolve_project"]
+def cached_records(cache: FetchCache, tests: list[TestInfo], *, data_prefix: str | None = None,
+                   with_metrics: bool = True) -> Iterator[TestRecord]:
+    """The batch's tests again, read from the cache one at a time (a second pass).
+
+    Args:
+        cache: The cache the stream filled.
+        tests: The tests, in order (`BatchStream.tests`).
+        data_prefix: Decode only data whose name starts with this (e.g. "export/"), else all.
+        with_metrics: Decode the metrics too.
+    """
+    for info in tests:
+        bodies = [(obj.kind, obj.name, cache.read(info.job_id, obj)) for obj in cache.read_index(info.job_id)
+                  if (obj.kind is ObjectKind.METRIC and with_metrics)
+                  or (obj.kind is ObjectKind.DATA and (data_prefix is None or obj.name.startswith(data_prefix)))]
+        yield record_from_bodies(info, bodies)[0]  # broken objects were reported (or fatal) in the first pass
+
+
+__all__ = ["BatchStream", "Planned", "SkippedObject", "cached_records", "list_tests", "open_batch", "parse_job",
+           "plan_downloads", "resolve_project"]

@@ -35,6 +35,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], **commo
                    "instead of failing")
     p.add_argument("--max-workers", type=positive_int, default=None,
                    help="batch and report mode: concurrent downloads (default 64, or [batch] max_workers)")
+    p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                   help="batch mode: keep the fetch cache in DIR (a rerun downloads nothing it already has; "
+                   "never inside --outputs); default: a temporary directory, removed at the end")
     p.set_defaults(handler=handle)
 
 
@@ -49,7 +52,7 @@ def handle(ns: argparse.Namespace) -> int:
 
         log.info("batch mode: %s found", inputs / BATCH_CONFIG_FILE)
         return run_batch_mode(inputs=inputs, outputs=outputs, config_path=config, allow_partial=ns.allow_partial,
-                              max_workers=ns.max_workers)
+                              max_workers=ns.max_workers, cache_dir=ns.cache_dir)
     if mode is Mode.REPORT:
         from metrics_build.errors import InputError
 

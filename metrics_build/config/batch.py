@@ -130,6 +130,9 @@ class BatchSection(Frozen):
         metrics: declared aggregations, in output order.
         python: Python batch metrics.
         use_defaults: run the built-in default aggregations when no `metrics` are declared.
+        default_layout: "summary" (one metric per scalar name, statuses from the tests' thresholds) or
+            "per_statistic" (mean, min, max, p50, p95 and a test count per scalar name, each its own
+            SCALAR: the layout before, for users who trend the individual statistics).
         default_histogram_buckets: bucket count of the default histograms (edges from the global min/max).
         default_histogram_samples: values written per default histogram for the platform to bin (the
             merged counts, scaled proportionally above it); keeps the output small for big batches.
@@ -141,6 +144,7 @@ class BatchSection(Frozen):
     metrics: list[BatchMetricSpec] = Field(default_factory=list)
     python: list[PythonEntry] = Field(default_factory=list)
     use_defaults: bool = True
+    default_layout: Literal["summary", "per_statistic"] = "summary"
     default_histogram_buckets: int = Field(default=20, ge=1, le=1000)
     default_histogram_samples: int = Field(default=10_000, ge=1000, le=10_000_000)
 

@@ -106,10 +106,16 @@ allow_partial = false
 # NaN inputs: "skip" drops them (and says how many), "warn" / "fail" drop them and mark the metric
 # FAIL_WARN / FAIL_BLOCK.
 nan_policy = "skip"
-# With no [[batch.metrics]] declared, the built-in defaults run: for every SCALAR metric name found
-# across tests its mean, min, max, p50 and p95 and how many tests had it; test status counts and the
-# pass rate; a merged histogram of every exported series (edges from the global min/max); a summary.
+# With no [[batch.metrics]] declared, the built-in defaults run: test status counts and the pass rate
+# (FAIL_BLOCK when a test was blocked or errored, FAIL_WARN when one warned); per SCALAR metric name
+# found across tests, one SCALAR holding its mean across tests (its status: the worst of the tests
+# whose thresholds judged it, RAW when none did; min, p50, p95 and max in its description), a per-test
+# bar chart for judged scalars, and a table of every scalar's statistics; a merged histogram of every
+# exported series (edges from the global min/max); a summary.
 use_defaults = true
+# "summary" (above) or "per_statistic": mean, min, max, p50, p95 and a test count per scalar name, each
+# its own SCALAR named "<scalar>: <statistic>" (for trending each statistic on its own).
+default_layout = "summary"
 default_histogram_buckets = 20
 default_histogram_samples = 10000
 

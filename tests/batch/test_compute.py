@@ -3,6 +3,7 @@ name rules, and every output accepted by ReSim's validator and reader."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import uuid
@@ -11,14 +12,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from aggregation_fixtures import errored_test, make_batch, make_test
+from aggregation_fixtures import Batch, compute, errored_test, make_batch, make_test
 from oracle import assert_resim_accepts, resim_unpack
 
 from metrics_build import model as m
-from metrics_build.batch.compute import SKIPPED_METRIC, BatchOutput, compute_batch_metrics, write_batch_output
-from metrics_build.batch.declared import verdict_of
-from metrics_build.batch.model import FetchedBatch, SkippedObject
-from metrics_build.batch.view import BatchView
+from metrics_build.batch.compute import SKIPPED_METRIC, BatchOutput, write_batch_output
+from metrics_build.batch.discovery import Discovery
+from metrics_build.batch.fetch import SkippedObject
+from metrics_build.batch.tally import verdict_of
 from metrics_build.config import BatchSection
 from metrics_build.errors import InvalidMetricsError
 
@@ -32,7 +33,7 @@ STATUS = [m.Status.PASSED, m.Status.FAIL_WARN, m.Status.PASSED, m.Status.FAIL_BL
           m.Status.PASSED]
 
 
-def _batch() -> FetchedBatch:
+def _batch() -> Batch:
     tests = [make_test(f"t{i}", scalars={"speed": (SPEEDS[i], STATUS[i]), "distance": DIST[i]},
                        series={"speed": SERIES[i]}, states={"gear": ["P", "D"] * (i + 1)})
              for i in range(6)]
@@ -43,8 +44,8 @@ def _section(*metrics: dict[str, Any], **kw: Any) -> BatchSection:
     return BatchSection.model_validate({"metrics": list(metrics), **kw})
 
 
-def _run(section: BatchSection, batch: FetchedBatch | None = None, tmp_path: Path | None = None) -> BatchOutput:
-    out = compute_batch_metrics(batch or _batch(), section, config_dir=None)
+def _run(section: BatchSection, batch: Batch | None = None, tmp_path: Path | None = None) -> BatchOutput:
+    out = compute(batch or _batch(), section, config_dir=None)
     payload = out.writer(JOB).serialize()
     assert_resim_accepts(payload)
     return out
@@ -188,11 +189,12 @@ def test_per_test_bar_disambiguates_duplicate_experience_names() -> None:
     assert index.values.tolist() == [f"same ({uuid.UUID(int=1)})", f"same ({uuid.UUID(int=2)})"]
 
 
-def _with_nan_speed(batch: FetchedBatch, test_index: int) -> FetchedBatch:
+def _with_nan_speed(batch: Batch, test_index: int) -> Batch:
     # A scalar cannot be NaN on the wire, but a hand-made or older file may carry one.
-    test = next(t for t in batch.tests if t.name == f"t{test_index}")
-    metric = test.metrics_named("speed")[0]
-    metric.metric_values.scalar_metric_values.value = math.nan
+    at = next(i for i, t in enumerate(batch.tests) if t.name == f"t{test_index}")
+    test = batch.tests[at]
+    metrics = tuple(dataclasses.replace(x, value=math.nan) if x.name == "speed" else x for x in test.metrics)
+    batch.tests[at] = dataclasses.replace(test, metrics=metrics)
     return batch
 
 
@@ -262,17 +264,17 @@ def test_name_collisions_are_invalid_metrics_as_in_test_mode() -> None:
     section = _section({"kind": "histogram", "name": "h", "channel": "speed", "edges": [0, 100]},
                        {"kind": "pass_rate", "name": "h values"})
     with pytest.raises(InvalidMetricsError, match="'h values'"):
-        compute_batch_metrics(_batch(), section, config_dir=None)
+        compute(_batch(), section, config_dir=None)
 
 
 def test_output_is_deterministic_and_written_atomically(tmp_path: Path) -> None:
     section = _section({"kind": "histogram", "name": "h", "channel": "speed", "lower": 0, "upper": 20, "count": 5},
                        {"kind": "per_test_bar", "name": "bars", "scalar": "speed"},
                        {"kind": "status_counts", "name": "statuses"})
-    first = compute_batch_metrics(_batch(), section, config_dir=None)
+    first = compute(_batch(), section, config_dir=None)
     shuffled = _batch()
     shuffled.tests.reverse()  # download order must not matter
-    second = compute_batch_metrics(make_batch(shuffled.tests), section, config_dir=None)
+    second = compute(make_batch(shuffled.tests), section, config_dir=None)
     a, b = tmp_path / "a" / "metrics.binproto", tmp_path / "b" / "metrics.binproto"
     size = write_batch_output(first, a, job_id=JOB)
     write_batch_output(second, b, job_id=JOB)
@@ -281,16 +283,18 @@ def test_output_is_deterministic_and_written_atomically(tmp_path: Path) -> None:
     assert {x.name for x in unpacked.metrics} == {"h", "bars", "statuses"}
 
 
-def test_batch_view_agrees_with_test_metrics_scalar() -> None:
+def test_discovery_agrees_with_each_record_s_scalar() -> None:
     batch = _batch()
     extra = make_test("t9", scalars={"speed": 1.0, "only event": 3.0})
-    extra.metrics_named("only event")[0].event_metric = True  # as fetched from a test with events
-    batch = make_batch([*batch.tests, extra])
-    view = BatchView(batch)
-    for i, t in enumerate(batch.tests):
-        for name in ("speed", "distance", "only event", "absent"):
-            assert view.scalar(i, name) == t.scalar(name)
-    assert view.scalar_names() == ["distance", "speed"]  # event-only names are not aggregated by default
+    as_event = tuple(dataclasses.replace(x, event=True) if x.name == "only event" else x for x in extra.metrics)
+    batch = make_batch([*batch.tests, dataclasses.replace(extra, metrics=as_event)])  # as fetched with events
+    discovery = Discovery()
+    for t in batch.tests:
+        discovery.update(t)
+    for name in ("speed", "distance", "only event", "absent"):
+        expected = [got.value for t in batch.tests if (got := t.scalar(name)) is not None]
+        assert list(discovery.column(name).values) == expected
+    assert discovery.scalar_names() == ["distance", "speed"]  # event-only names are not aggregated by default
 
 
 def test_sum_of_a_scalar_no_test_has_is_not_zero_but_no_value() -> None:

@@ -1,5 +1,6 @@
-"""The built-in default batch aggregations: values against NumPy, global histogram edges, empty and
-all-errored batches, all accepted by ReSim's validator and reader."""
+"""The built-in default batch aggregations in the per-statistic layout (`default_layout =
+"per_statistic"`, the layout before, byte for byte): values against NumPy, global histogram edges, empty
+and all-errored batches, all accepted by ReSim's validator and reader."""
 
 from __future__ import annotations
 
@@ -9,21 +10,19 @@ import uuid
 
 import numpy as np
 import pytest
-from aggregation_fixtures import errored_test, make_batch, make_test
+from aggregation_fixtures import Batch, compute, errored_test, make_batch, make_test
 from oracle import assert_resim_accepts, resim_unpack
 
 from metrics_build import model as m
-from metrics_build.batch.aggregate import Summary
-from metrics_build.batch.compute import BatchOutput, compute_batch_metrics
+from metrics_build.batch.compute import BatchOutput
 from metrics_build.batch.defaults import (
     PASS_RATE_METRIC,
     STATUS_COUNTS_METRIC,
     SUMMARY_METRIC,
-    global_edges,
     histogram_name,
     stat_name,
 )
-from metrics_build.batch.model import FetchedBatch
+from metrics_build.batch.discovery import Extent, global_edges
 from metrics_build.config import BatchSection
 
 JOB = uuid.UUID("2a3b4c5d-6e7f-4081-9203-a4b5c6d7e8f9")
@@ -33,7 +32,7 @@ LAT = [float(x) for x in RNG.uniform(10, 90, size=5)]
 SERIES = [RNG.normal(0, 2, size=n) for n in (4, 10, 7, 1, 12)]
 
 
-def _batch() -> FetchedBatch:
+def _batch() -> Batch:
     tests = []
     for i in range(5):
         scalars: dict[str, float | tuple[float, m.Status]] = {"accel": ACC[i]}
@@ -46,8 +45,9 @@ def _batch() -> FetchedBatch:
     return make_batch([*tests, errored_test("case x")])
 
 
-def _run(batch: FetchedBatch, section: BatchSection | None = None) -> BatchOutput:
-    out = compute_batch_metrics(batch, section or BatchSection(), config_dir=None)
+def _run(batch: Batch, section: BatchSection | None = None) -> BatchOutput:
+    section = (section or BatchSection()).model_copy(update={"default_layout": "per_statistic"})
+    out = compute(batch, section, config_dir=None)
     resim_unpack(assert_resim_accepts(out.writer(JOB).serialize()))
     return out
 
@@ -110,11 +110,15 @@ def test_default_histogram_skips_nan_and_puts_infinity_outside() -> None:
 
 @pytest.mark.parametrize(("lo", "hi"), [(2.0, 2.0), (-1e308, 1e308), (0.0, 5e-324)])
 def test_global_edges_are_strictly_increasing_and_finite(lo: float, hi: float) -> None:
-    edges = global_edges(Summary().update([lo, hi]), 20)
+    extent = Extent()
+    extent.update(np.asarray([lo, hi]))
+    edges = global_edges(extent, 20)
     assert edges is not None
     assert all(math.isfinite(e) for e in edges) and all(b > a for a, b in itertools.pairwise(edges))
     assert edges[0] <= lo and edges[-1] >= hi
-    assert global_edges(Summary().update([math.nan]), 20) is None
+    nothing = Extent()
+    nothing.update(np.asarray([math.nan, math.inf]))
+    assert global_edges(nothing, 20) is None
 
 
 def test_summary_text_describes_the_batch() -> None:

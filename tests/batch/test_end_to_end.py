@@ -16,10 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from aggregation_fixtures import Batch, compute
 from oracle import assert_resim_accepts, resim_pb, resim_unpack
 
 from metrics_build import model as m
-from metrics_build.batch.compute import BatchOutput, compute_batch_metrics, write_batch_output
+from metrics_build.batch.cache import FetchCache
+from metrics_build.batch.compute import BatchOutput, write_batch_output
 from metrics_build.batch.defaults import (
     PASS_RATE_METRIC,
     STATUS_COUNTS_METRIC,
@@ -27,8 +29,7 @@ from metrics_build.batch.defaults import (
     histogram_name,
     stat_name,
 )
-from metrics_build.batch.fetch import fetch_batch
-from metrics_build.batch.model import FetchedBatch
+from metrics_build.batch.fetch import open_batch
 from metrics_build.batch.run import batch_job_id
 from metrics_build.config import BatchSection, load_config
 from metrics_build.emulator import Emulator
@@ -112,9 +113,15 @@ def _reference(jobs: Path) -> Reference:
     return ref
 
 
+def _fetch_all(client: ApiClient, emu: Emulator, tmp: Path) -> Batch:
+    with FetchCache.open(None, batch_id=emu.batch_id, outputs=tmp) as cache:
+        stream = open_batch(client, cache, batch_id=emu.batch_id, project_id=emu.project_id)
+        return Batch(list(stream), project_id=stream.project_id, batch_id=stream.batch_id)
+
+
 @dataclass
 class Served:
-    batch: FetchedBatch
+    batch: Batch
     ref: Reference
     emulator: Emulator
 
@@ -127,7 +134,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with Emulator(jobs, max_page_size=3) as emu:
         settings = parse_batch_settings(emu.config())
         with ApiClient(settings) as client:
-            batch = fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id)
+            batch = _fetch_all(client, emu, root)
         yield Served(batch, _reference(jobs), emu)
 
 
@@ -143,8 +150,8 @@ def _scalars(msg: resim_pb.JobMetrics) -> dict[str, float]:
             if x.type == resim_pb.SCALAR_METRIC_TYPE}
 
 
-def test_default_batch_metrics_pass_resims_validator_and_match_numpy(served: Served, tmp_path: Path) -> None:
-    out = compute_batch_metrics(served.batch, BatchSection(), config_dir=None)
+def test_per_statistic_defaults_pass_resims_validator_and_match_numpy(served: Served, tmp_path: Path) -> None:
+    out = compute(served.batch, BatchSection(default_layout="per_statistic"), config_dir=None)
     msg = _write(out, tmp_path / "metrics.binproto")
     got = _scalars(msg)
     ref = served.ref
@@ -249,7 +256,7 @@ def test_declared_batch_section_from_a_config_file(served: Served, tmp_path: Pat
     config_file.write_text(BATCH_TOML)
     (tmp_path / "e2e_batch_metrics.py").write_text(textwrap.dedent(PYTHON))
     section = load_config(config_file).batch
-    out = compute_batch_metrics(served.batch, section, config_dir=tmp_path)
+    out = compute(served.batch, section, config_dir=tmp_path)
     msg = _write(out, tmp_path / "out" / "metrics.binproto")
     got = _scalars(msg)
     ref = served.ref
@@ -298,8 +305,8 @@ def test_batch_of_only_errored_tests_through_the_emulator(tmp_path: Path) -> Non
         (jobs / name).mkdir(parents=True)
         (jobs / name / "job.json").write_text(json.dumps({"conflatedStatus": "ERROR", "jobStatus": "ERROR"}))
     with Emulator(jobs) as emu, ApiClient(parse_batch_settings(emu.config())) as client:
-        batch = fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id)
-    out = compute_batch_metrics(batch, BatchSection(), config_dir=None)
+        batch = _fetch_all(client, emu, tmp_path)
+    out = compute(batch, BatchSection(), config_dir=None)
     msg = _write(out, tmp_path / "metrics.binproto")
     by_name = {x.name: x for x in msg.job_level_metrics.metrics}
     assert "None of the 2 tests produced metrics" in by_name[SUMMARY_METRIC].metric_values.text_metric_values.text
@@ -324,6 +331,29 @@ def test_metrics_build_run_in_batch_mode_writes_the_same_bytes(served: Served, t
     written = outputs / "metrics.binproto"
     assert_resim_accepts(written)
 
-    expected = compute_batch_metrics(served.batch, load_config(config_file).batch, config_dir=tmp_path)
+    expected = compute(served.batch, load_config(config_file).batch, config_dir=tmp_path)
     write_batch_output(expected, tmp_path / "expected.binproto", job_id=batch_job_id(served.batch.batch_id))
     assert written.read_bytes() == (tmp_path / "expected.binproto").read_bytes()
+
+
+def test_summary_defaults_are_compact_and_truthful_over_the_examples(served: Served, tmp_path: Path) -> None:
+    out = compute(served.batch, BatchSection(), config_dir=None)
+    msg = _write(out, tmp_path / "metrics.binproto")
+    ref = served.ref
+    by_name = {x.name: x for x in msg.job_level_metrics.metrics}
+    scalars = [x for x in msg.job_level_metrics.metrics if x.type == resim_pb.SCALAR_METRIC_TYPE]
+    # one SCALAR per scalar name (its mean) and the pass rate; before: six per name
+    assert len(scalars) == len(ref.scalars) + 1
+    for name, values in ref.scalars.items():
+        value = by_name[name].metric_values.scalar_metric_values.value
+        assert value == pytest.approx(float(np.mean(values)), rel=1e-12, abs=1e-12)
+    decided = [s for s in ref.statuses.values() if s in ("PASSED", "WARNING", "BLOCKER")]
+    assert by_name[PASS_RATE_METRIC].metric_values.scalar_metric_values.value == \
+        pytest.approx(decided.count("PASSED") / len(decided))
+    # three tests blocked: the pass rate and the status counts say so
+    assert by_name[PASS_RATE_METRIC].status == resim_pb.FAIL_BLOCK_METRIC_STATUS
+    assert by_name[STATUS_COUNTS_METRIC].status == resim_pb.FAIL_BLOCK_METRIC_STATUS
+    # a scalar no threshold judged in any test is RAW, not a pass
+    assert by_name["speed mean"].status == resim_pb.RAW_METRIC_STATUS
+    assert len(msg.job_level_metrics.metrics) < 200
+

@@ -1,22 +1,27 @@
-"""Fetching a whole batch from the emulator: same result as ReSim's fetcher, under faults, in any completion
-order, with the failure policy, a bounded pool and nothing but STANDARD data downloaded."""
+"""Fetching a whole batch from the emulator as a stream through the fetch cache: same objects as ReSim's
+fetcher, under faults, in any completion order, with the failure policy, a bounded pool and nothing but
+STANDARD data downloaded."""
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from emulator_fixtures import TestSpec, add_job_only, build_jobs_dir
 from resim.metrics.fetch_job_metrics import fetch_job_metrics_by_batch
 
-from metrics_build.batch.fetch import fetch_batch, parse_job, plan_downloads
-from metrics_build.batch.model import FetchedBatch
+from metrics_build.batch.cache import FetchCache
+from metrics_build.batch.fetch import Planned, SkippedObject, open_batch, parse_job, plan_downloads
 from metrics_build.emulator import Emulator, Faults
 from metrics_build.errors import EXIT_UPSTREAM, AuthenticationError, UpstreamError
 from metrics_build.http import ApiClient, ClientOptions, parse_batch_settings
+from metrics_build.reader import ObjectKind
+from metrics_build.records import TestRecord
 from metrics_build.wire import metrics_pb2 as pb
 
 OPTIONS = ClientOptions(workers=6, retries=4, backoff_factor=0.01, backoff_max=1.0, read_timeout=10)
@@ -44,17 +49,47 @@ def with_failed_tests(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@dataclass
+class Fetched:
+    """A fetched batch: the records in order, what was skipped, and each test's stored objects."""
+
+    project_id: str
+    tests: list[TestRecord]
+    skipped: list[SkippedObject]
+    objects: dict[str, list[tuple[ObjectKind, bytes]]] = field(default_factory=dict)
+
+
 def _fetch(emu: Emulator, *, options: ClientOptions = OPTIONS, allow_partial: bool = False,
-           with_project: bool = True) -> FetchedBatch:
+           with_project: bool = True) -> Fetched:
     settings = parse_batch_settings(emu.config(with_project=with_project))
-    with ApiClient(settings, options) as client:
-        return fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id if with_project else None,
-                           allow_partial=allow_partial)
+    with tempfile.TemporaryDirectory() as tmp, ApiClient(settings, options) as client:
+        cache = FetchCache.open(Path(tmp) / "cache", batch_id=emu.batch_id, outputs=Path(tmp) / "out")
+        stream = open_batch(client, cache, batch_id=emu.batch_id,
+                            project_id=emu.project_id if with_project else None, allow_partial=allow_partial)
+        tests = list(stream)
+        objects = {t.info.job_id: [(o.kind, body) for o, body in cache.objects(t.info.job_id)] for t in tests}
+        return Fetched(stream.project_id, tests, stream.skipped, objects)
 
 
-def _canonical(batch: FetchedBatch) -> list[tuple[str, str, list[bytes], list[bytes]]]:
-    return [(t.info.job_id, t.name, [m.SerializeToString(deterministic=True) for m in t.metrics],
-             [d.SerializeToString(deterministic=True) for d in t.data]) for t in batch.tests]
+def _messages(fetched: Fetched, job_id: str) -> tuple[list[pb.Metric], list[pb.MetricsData]]:
+    metrics, data = [], []
+    for kind, body in fetched.objects[job_id]:
+        if kind is ObjectKind.METRIC:
+            metric = pb.Metric.FromString(body)
+            if metric.type not in (pb.IMAGE_METRIC_TYPE, pb.IMAGE_LIST_METRIC_TYPE):
+                metrics.append(metric)
+        else:
+            data.append(pb.MetricsData.FromString(body))
+    return metrics, data
+
+
+def _canonical(fetched: Fetched) -> list[tuple[str, str, list[bytes], list[bytes]]]:
+    out = []
+    for t in fetched.tests:
+        metrics, data = _messages(fetched, t.info.job_id)
+        out.append((t.info.job_id, t.name, sorted(m.SerializeToString(deterministic=True) for m in metrics),
+                    sorted(d.SerializeToString(deterministic=True) for d in data)))
+    return out
 
 
 def _file(jobs_dir: Path, test: str) -> pb.JobMetrics:
@@ -64,25 +99,30 @@ def _file(jobs_dir: Path, test: str) -> pb.JobMetrics:
 
 
 @pytest.fixture(scope="module")
-def clean(jobs_dir: Path) -> FetchedBatch:
+def clean(jobs_dir: Path) -> Fetched:
     with Emulator(jobs_dir) as emu:
         return _fetch(emu)
 
 
-def test_fetches_every_test_with_its_metrics_and_data(clean: FetchedBatch, jobs_dir: Path) -> None:
+def test_fetches_every_test_with_its_metrics_and_data(clean: Fetched, jobs_dir: Path) -> None:
     assert [t.name for t in clean.tests] == [f"test_{i:03d}" for i in range(8)]
     for t in clean.tests:
         source = _file(jobs_dir, t.name)
         want_metrics = sorted(m.name for m in source.job_level_metrics.metrics if m.type != pb.IMAGE_METRIC_TYPE)
         want_data = sorted(d.name for d in source.metrics_data if d.data_type != pb.EXTERNAL_FILE_DATA_TYPE)
         assert [m.name for m in t.metrics] == want_metrics
-        assert [d.name for d in t.data] == want_data
+        _, data = _messages(clean, t.info.job_id)
+        assert sorted(d.name for d in data) == want_data
+        kept = (pb.DOUBLE_SERIES_DATA_TYPE, pb.INDEXED_DOUBLE_SERIES_DATA_TYPE, pb.STRING_SERIES_DATA_TYPE,
+                pb.INDEXED_STRING_SERIES_DATA_TYPE)
+        assert sorted(t.series) == sorted(d.name for d in data if d.WhichOneof("data") == "series"
+                                          and d.data_type in kept)
         by_id = {d.metrics_data_id.id.data: d for d in source.metrics_data}
-        for d in t.data:
+        for d in data:
             assert d == by_id[d.metrics_data_id.id.data]  # byte-for-byte the stored object
 
 
-def test_same_objects_as_resims_fetcher(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_same_objects_as_resims_fetcher(jobs_dir: Path, clean: Fetched) -> None:
     with Emulator(jobs_dir) as emu:
         reference = fetch_job_metrics_by_batch(token=emu.token, api_url=emu.api_url,
                                                project_id=uuid.UUID(emu.project_id), batch_id=uuid.UUID(emu.batch_id))
@@ -90,10 +130,10 @@ def test_same_objects_as_resims_fetcher(jobs_dir: Path, clean: FetchedBatch) -> 
     for t in clean.tests:
         ref = reference[uuid.UUID(t.info.job_id)]
         assert sorted(m.name for m in ref.metrics) == [m.name for m in t.metrics]
-        assert sorted(d.name for d in ref.metrics_data) == [d.name for d in t.data]
+        assert sorted(d.name for d in ref.metrics_data) == sorted(d.name for d in _messages(clean, t.info.job_id)[1])
 
 
-def test_twenty_percent_faults_give_the_same_result_as_none(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_twenty_percent_faults_give_the_same_result_as_none(jobs_dir: Path, clean: Fetched) -> None:
     faults = Faults(rate=0.2, retry_after=0, seed=7)
     with Emulator(jobs_dir, faults=faults, max_page_size=3) as emu:
         faulty = _fetch(emu)
@@ -103,16 +143,16 @@ def test_twenty_percent_faults_give_the_same_result_as_none(jobs_dir: Path, clea
     assert faulty.skipped == []
 
 
-def test_order_does_not_depend_on_completion_order(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_order_does_not_depend_on_completion_order(jobs_dir: Path, clean: Fetched) -> None:
     with Emulator(jobs_dir, faults=Faults(jitter=0.02)) as emu:
         shuffled = _fetch(emu)
     assert _canonical(shuffled) == _canonical(clean)
     for t in shuffled.tests:
         assert [m.name for m in t.metrics] == sorted(m.name for m in t.metrics)
-        assert [d.name for d in t.data] == sorted(d.name for d in t.data)
+        assert list(t.series) == sorted(t.series)
 
 
-def test_many_pages_everywhere(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_many_pages_everywhere(jobs_dir: Path, clean: Fetched) -> None:
     with Emulator(jobs_dir, max_page_size=1) as emu:
         paged = _fetch(emu, with_project=False)
         listings = [r for r in emu.requests if r.server == "api"]
@@ -133,10 +173,10 @@ def test_image_metrics_and_external_files_are_never_downloaded(jobs_dir: Path) -
                         if d.data_type == pb.EXTERNAL_FILE_DATA_TYPE}
     assert len(skipped_ids) == 16
     assert not [p for p in store_paths if p.rsplit("/", 1)[-1] in skipped_ids]
-    assert len(store_paths) == sum(len(t.metrics) + len(t.data) for t in batch.tests)
+    assert len(store_paths) == sum(len(batch.objects[t.info.job_id]) for t in batch.tests)
 
 
-def test_unknown_enum_strings_and_extra_keys_are_tolerated(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_unknown_enum_strings_and_extra_keys_are_tolerated(jobs_dir: Path, clean: Fetched) -> None:
     with Emulator(jobs_dir, quirks=True) as emu:
         batch = _fetch(emu, with_project=False)
         store_paths = [r.path for r in emu.requests if r.server == "store"]
@@ -152,9 +192,9 @@ def test_errored_cancelled_and_unknown_status_tests_are_kept(with_failed_tests: 
     assert by_name["crashed"].info.conflated_status == "ERROR"
     assert by_name["stopped"].info.job_status == "CANCELLED"
     assert by_name["from the future"].info.conflated_status == "TELEPORTED"
-    assert {t.name for t in batch.tests_without_metrics()} == {"crashed", "stopped", "from the future"}
-    assert batch.conflated_status_counts() == {"CANCELLED": 1, "ERROR": 1, "PASSED": 2, "TELEPORTED": 1,
-                                               "WARNING": 1}
+    assert {t.name for t in batch.tests if not t.ran} == {"crashed", "stopped", "from the future"}
+    statuses = sorted(t.info.conflated_status or "" for t in batch.tests)
+    assert statuses == ["CANCELLED", "ERROR", "PASSED", "PASSED", "TELEPORTED", "WARNING"]
 
 
 def _object_id(jobs_dir: Path, test: str, data_name: str) -> str:
@@ -175,7 +215,7 @@ def test_an_object_that_keeps_failing_fails_the_run_naming_test_and_object(jobs_
     assert len(attempts) == OPTIONS.retries + 1
 
 
-def test_allow_partial_skips_and_reports_the_object(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_allow_partial_skips_and_reports_the_object(jobs_dir: Path, clean: Fetched) -> None:
     broken = _object_id(jobs_dir, "test_003", "export/channel_1")
     with Emulator(jobs_dir, faults=Faults(always_fail=(broken,))) as emu:
         batch = _fetch(emu, allow_partial=True)
@@ -186,8 +226,8 @@ def test_allow_partial_skips_and_reports_the_object(jobs_dir: Path, clean: Fetch
         (job_id, "test_003", "metricsData", "export/channel_1")
     assert "HTTP 500" in skipped.error and "Signature" not in skipped.error
     got = {t.name: t for t in batch.tests}
-    assert [d.name for d in got["test_003"].data] == \
-        [d.name for d in next(t for t in clean.tests if t.name == "test_003").data if d.name != "export/channel_1"]
+    clean_003 = next(t for t in clean.tests if t.name == "test_003")
+    assert sorted(got["test_003"].series) == sorted(n for n in clean_003.series if n != "export/channel_1")
     others = [c for c in _canonical(batch) if c[1] != "test_003"]
     assert others == [c for c in _canonical(clean) if c[1] != "test_003"]
 
@@ -199,18 +239,19 @@ def test_allow_partial_skips_a_failing_listing(jobs_dir: Path) -> None:
         batch = _fetch(emu, allow_partial=True)
     assert [(s.test_name, s.kind) for s in batch.skipped] == [("test_005", "metrics listing")]
     t5 = next(t for t in batch.tests if t.name == "test_005")
-    assert t5.metrics == [] and len(t5.data) == 7
+    assert t5.metrics == () and len(_messages(batch, t5.info.job_id)[1]) == 7
 
 
 def test_wrong_token_fails_even_with_allow_partial(jobs_dir: Path) -> None:
     with Emulator(jobs_dir) as emu:
         settings = parse_batch_settings({**emu.config(), "authToken": "nope-" + "x" * 20})
-        with ApiClient(settings, OPTIONS) as client, pytest.raises(AuthenticationError) as info:
-            fetch_batch(client, batch_id=emu.batch_id, project_id=emu.project_id, allow_partial=True)
+        with ApiClient(settings, OPTIONS) as client, pytest.raises(AuthenticationError) as info, \
+                FetchCache.open(None, batch_id=emu.batch_id, outputs=jobs_dir) as cache:
+            list(open_batch(client, cache, batch_id=emu.batch_id, project_id=emu.project_id, allow_partial=True))
     assert "HTTP 401" in str(info.value)
 
 
-def test_project_is_found_for_the_three_field_config(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_project_is_found_for_the_three_field_config(jobs_dir: Path, clean: Fetched) -> None:
     with Emulator(jobs_dir, extra_projects=4, max_page_size=2) as emu:
         batch = _fetch(emu, with_project=False)
         probes = [r for r in emu.requests if r.path.endswith(f"/batches/{emu.batch_id}")]
@@ -222,8 +263,9 @@ def test_project_is_found_for_the_three_field_config(jobs_dir: Path, clean: Fetc
 def test_batch_in_no_project_is_a_clear_error(jobs_dir: Path) -> None:
     with Emulator(jobs_dir) as emu:
         settings = parse_batch_settings(emu.config(with_project=False))
-        with ApiClient(settings, OPTIONS) as client, pytest.raises(UpstreamError) as info:
-            fetch_batch(client, batch_id=str(uuid.uuid4()), project_id=None)
+        with ApiClient(settings, OPTIONS) as client, pytest.raises(UpstreamError) as info, \
+                FetchCache.open(None, batch_id="b", outputs=jobs_dir) as cache:
+            open_batch(client, cache, batch_id=str(uuid.uuid4()), project_id=None)
     assert "was not found in any of the 3 projects" in str(info.value)
 
 
@@ -249,7 +291,7 @@ def test_the_pool_is_bounded(jobs_dir: Path) -> None:
     assert max(seen) == 3
 
 
-def test_concurrency_seen_by_the_servers_is_bounded(jobs_dir: Path, clean: FetchedBatch) -> None:
+def test_concurrency_seen_by_the_servers_is_bounded(jobs_dir: Path, clean: Fetched) -> None:
     options = ClientOptions(workers=5, api_workers=2, retries=2, backoff_factor=0.01)
     with Emulator(jobs_dir, faults=Faults(latency=0.01)) as emu:
         batch = _fetch(emu, options=options)
@@ -276,7 +318,8 @@ def test_plan_downloads_keeps_standard_data_and_non_image_metrics() -> None:
             {"dataID": "e2", "name": "v.mp4", "metricsDataType": "VIDEO", "metricsDataURL": "y"},
             {"dataID": "s1", "name": "series", "metricsDataType": "STANDARD", "metricsDataURL": "z"},
             {"dataID": "s2", "name": "weird", "metricsDataType": None, "metricsDataURL": "w"}]
-    assert plan_downloads(metrics, data) == [("metric", "chart", "u3"), ("metric", "scalar", "u4"),
-                                             ("metric", "no url", ""), ("metricsData", "series", "z")]
+    assert plan_downloads(metrics, data) == [
+        Planned(ObjectKind.METRIC, "chart", "chart#2", "u3"), Planned(ObjectKind.METRIC, "no url", "no url#4", ""),
+        Planned(ObjectKind.METRIC, "scalar", "scalar#3", "u4"), Planned(ObjectKind.DATA, "series", "s1", "z")]
 
 
