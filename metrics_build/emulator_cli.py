@@ -1,4 +1,5 @@
-"""`metrics-build emulate`: serve a directory of test outputs through a loopback copy of the platform API."""
+"""`metrics-build emulate`: serve a directory of test outputs, or a history of batches, through a loopback
+copy of the platform API."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from metrics_build.batch.settings import is_loopback_host
 from metrics_build.emulator import FAULT_KINDS, Emulator, Faults
+from metrics_build.emulator.hosts import is_loopback
 from metrics_build.errors import InputError
 
 CONFIG_NAME = "batch_metrics_config.json"
+REPORT_CONFIG_NAME = "report_config.json"
 
 
 def _rate(text: str) -> float:
@@ -52,13 +54,19 @@ def _kinds(text: str) -> tuple[str, ...]:
 
 def add_emulator_arguments(p: argparse.ArgumentParser) -> None:
     """The `emulate` subcommand's options."""
-    p.add_argument("--jobs-dir", type=Path, required=True,
-                   help="directory of test outputs: DIR/<test>/metrics.binproto (and optional job.json)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; loopback only)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--jobs-dir", type=Path,
+                        help="one batch: DIR/<test>/metrics.binproto (and optional job.json)")
+    source.add_argument("--history", type=Path, metavar="DIR",
+                        help="a test suite's history: DIR/<batch>/batch.json and DIR/<batch>/jobs/<test>/ "
+                             "(see docs/emulator.md); serves a report over it")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; only names and addresses that resolve to loopback)")
     p.add_argument("--port", type=_port, default=0, help="API port (default: any free port)")
     p.add_argument("--store-port", type=_port, default=0, help="object-store port (default: any free port)")
-    p.add_argument("--inputs", type=Path, default=Path("batch-inputs"),
-                   help=f"where to write {CONFIG_NAME} (default ./batch-inputs); use it as `run --inputs`")
+    p.add_argument("--inputs", type=Path, default=None,
+                   help=f"where to write {CONFIG_NAME} (default ./batch-inputs) or, with --history, "
+                        f"{REPORT_CONFIG_NAME} (default ./report-inputs); use it as `run --inputs`")
     p.add_argument("--legacy-config", action="store_true",
                    help="write the older 3-field config (no projectID: batch mode looks the project up)")
     p.add_argument("--latency-ms", type=_non_negative, default=0.0, help="added to every answer (default 0)")
@@ -73,15 +81,16 @@ def add_emulator_arguments(p: argparse.ArgumentParser) -> None:
 
 def run_emulator(ns: argparse.Namespace) -> int:
     """Serve until Ctrl-C (or SIGTERM); print the API URL and where the config was written."""
-    if not is_loopback_host(ns.host):
+    if not is_loopback(ns.host):
         raise InputError(f"--host {ns.host}: the emulator only listens on loopback addresses")
     if not 1 <= ns.page_size <= 100:
         raise InputError(f"--page-size {ns.page_size}: must be within 1..100")
     faults = Faults(rate=ns.fault_rate, kinds=ns.fault_kinds, retry_after=max(0, ns.retry_after), seed=ns.seed,
                     latency=ns.latency_ms / 1000.0)
+    inputs: Path = ns.inputs or Path("report-inputs" if ns.history else "batch-inputs")
     try:
-        emu = Emulator(ns.jobs_dir, host=ns.host, port=ns.port, store_port=ns.store_port, faults=faults,
-                       max_page_size=ns.page_size, keep_log=False)
+        emu = Emulator(ns.jobs_dir, history=ns.history, host=ns.host, port=ns.port, store_port=ns.store_port,
+                       faults=faults, max_page_size=ns.page_size, keep_log=False)
     except OSError as exc:
         raise InputError(f"cannot listen on {ns.host}: {exc.strerror or exc}") from None
     stop = threading.Event()
@@ -92,11 +101,18 @@ def run_emulator(ns: argparse.Namespace) -> int:
     # Both signals set the event (SIGINT explicitly: a background job may have inherited it ignored).
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     with emu:
-        config = emu.write_config(ns.inputs / CONFIG_NAME, with_project=not ns.legacy_config)
-        print(f"emulated API:  {emu.api_url}  ({len(emu.job_ids)} tests of batch {emu.batch_id})")
-        print(f"object store:  {emu.store_url}")
-        print(f"batch config:  {config}")
-        print(f"run batch mode: metrics-build run --inputs {ns.inputs} --outputs <dir>")
+        if ns.history:
+            config = emu.write_report_config(inputs / REPORT_CONFIG_NAME)
+            print(f"emulated API:  {emu.api_url}  ({len(emu.batch_ids)} batches, report {emu.report_id})")
+            print(f"object store:  {emu.store_url}")
+            print(f"report config: {config}")
+            print(f"run report mode: metrics-build run --inputs {inputs} --outputs <dir>")
+        else:
+            config = emu.write_config(inputs / CONFIG_NAME, with_project=not ns.legacy_config)
+            print(f"emulated API:  {emu.api_url}  ({len(emu.job_ids)} tests of batch {emu.batch_id})")
+            print(f"object store:  {emu.store_url}")
+            print(f"batch config:  {config}")
+            print(f"run batch mode: metrics-build run --inputs {inputs} --outputs <dir>")
         print("serving; press Ctrl-C to stop", flush=True)
         try:
             while not stop.wait(0.5):

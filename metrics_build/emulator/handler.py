@@ -11,11 +11,12 @@ import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from metrics_build.emulator.state import RequestRecord, State
 
 log = logging.getLogger(__name__)
+MAX_QUERY_FIELDS = 100
 
 
 class BaseHandler(BaseHTTPRequestHandler):
@@ -48,6 +49,11 @@ class BaseHandler(BaseHTTPRequestHandler):
             with state.lock:
                 state.active[role] -= 1
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # Both servers only answer GET: http.server answers any other method with 501, but the mistake
+        # is the client's (405). send_error also closes the connection, so an unread body is no harm.
+        super().send_error(405 if code == 501 else code, message, explain)
+
     def _answer(self) -> None:
         injector = self.server.state.injector
         parts = urlsplit(self.path)
@@ -59,10 +65,29 @@ class BaseHandler(BaseHTTPRequestHandler):
         if fault is not None:
             self._fault(fault, parts.path, has_auth)
             return
-        self.route(parts.path, parse_qs(parts.query), has_auth)
+        try:
+            query = parse_qs(parts.query, max_num_fields=MAX_QUERY_FIELDS, errors="strict")
+            segments = [unquote(s, errors="strict") for s in parts.path.split("/")]
+        except ValueError as exc:  # undecodable escapes, too many query fields
+            self._json(400, {"message": f"malformed request ({type(exc).__name__})"}, parts.path, has_auth)
+            return
+        try:
+            self.route(segments, query, parts.path, has_auth)
+        except OSError:
+            raise  # the client hung up; nothing can be answered
+        except Exception:
+            log.exception("emulator %s: failed to answer a request", self.server.role)
+            self._json(500, {"message": "internal emulator error"}, parts.path, has_auth)
 
-    def route(self, path: str, query: dict[str, list[str]], has_auth: bool) -> None:
-        """Answer a request that gets no fault (each server's handler does its own job here)."""
+    def route(self, segments: list[str], query: dict[str, list[str]], path: str, has_auth: bool) -> None:
+        """Answer a request that gets no fault (each server's handler does its own job here).
+
+        Args:
+            segments: The path split at "/", each part percent-decoded ("" first, for the leading "/").
+            query: The decoded query parameters.
+            path: The path as sent (for the request log).
+            has_auth: Whether the request carried an `Authorization` header.
+        """
         raise NotImplementedError
 
     # -- answers ----------------------------------------------------------------------------
@@ -79,9 +104,9 @@ class BaseHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, status: int, obj: Any, path: str, has_auth: bool) -> None:
+    def _json(self, status: int, obj: Any, path: str, has_auth: bool, extra: dict[str, str] | None = None) -> None:
         """Answer `status` with `obj` as JSON."""
-        self._send(status, json.dumps(obj).encode(), "application/json", path, has_auth)
+        self._send(status, json.dumps(obj).encode(), "application/json", path, has_auth, extra)
 
     def _fault(self, kind: str, path: str, has_auth: bool) -> None:
         if kind == "drop":
@@ -115,6 +140,7 @@ class LoopbackServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: State, handler: type[BaseHandler]) -> None:
         self.state = state
         self.role = handler.role
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
