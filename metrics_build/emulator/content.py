@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from metrics_build.emulator.ids import from_epoch, stable_id
+from metrics_build.emulator.ids import CREATED, from_epoch, stable_id
 from metrics_build.emulator.jobs import read_metrics
 from metrics_build.emulator.models import API_STATUS, owned
 from metrics_build.emulator.refs import data_ids
@@ -55,8 +55,11 @@ def build_content(source: Source, url: ObjectUrl, *, quirks: bool = False) -> Co
         InputError: The file can no longer be read or parsed.
     """
     jm = read_metrics(source.metrics_file)
-    owner = {"jobID": source.job_id} if source.job_id is not None else {}
-    common = owned(batchID=source.batch_id, projectID=source.project_id, **owner)
+    # As the platform's models have them: a job's metric names its project, batch and job, a job's data
+    # only its job; a batch's metric names its project and batch, a batch's data only its batch.
+    owner = {"jobID": source.job_id} if source.job_id is not None else {"batchID": source.batch_id}
+    common = owned(**{"projectID": source.project_id, "batchID": source.batch_id, **owner})
+    data_common = owned(**owner)
     prefix = f"s3://emulator/{source.batch_id}/{source.job_id or 'batch'}"
     content = Content()
     for metric in jm.job_level_metrics.metrics:
@@ -69,13 +72,14 @@ def build_content(source: Source, url: ObjectUrl, *, quirks: bool = False) -> Co
         external = data.data_type == pb.EXTERNAL_FILE_DATA_TYPE
         content.objects[f"metricsData/{did}"] = \
             _external(source, data.external_file.path) if external else data.SerializeToString(deterministic=True)
-        content.data.append({**common, "dataID": did, "name": data.name, "metricsDataURL": url("metricsData", did),
+        content.data.append({**data_common, "dataID": did, "name": data.name,
+                             "metricsDataURL": url("metricsData", did),
                              "metricsDataType": "EXTERNAL_FILE" if external else "STANDARD",
                              "filename": data.external_file.path if external else None,
                              "fileLocation": f"{prefix}/metricsData/{did}"})
     content.events = [_event(e) for e in jm.events]
     if quirks:
-        _add_quirks(content, common, url)
+        _add_quirks(content, data_common, url)
     return content
 
 
@@ -101,11 +105,11 @@ def _metric_fields(metric: pb.Metric) -> dict[str, Any]:
 
 def _event(event: pb.Event) -> dict[str, Any]:
     relative = event.timestamp_type == pb.RELATIVE_TIMESTAMP
-    return owned(eventID=event.event_id.id.data, name=event.name, description=event.description,
-                 timestampType="RELATIVE" if relative else "ABSOLUTE",
-                 timestamp=from_epoch(event.timestamp.seconds, event.timestamp.nanos), tags=list(event.tags),
-                 status=API_STATUS.get(event.status, "NO_STATUS_REPORTED"),
-                 metricsIDs=[m.id.data for m in event.metrics])
+    return {"eventID": event.event_id.id.data, "name": event.name, "description": event.description,
+            "creationTimestamp": CREATED, "timestampType": "RELATIVE" if relative else "ABSOLUTE",
+            "timestamp": from_epoch(event.timestamp.seconds, event.timestamp.nanos), "tags": list(event.tags),
+            "status": API_STATUS.get(event.status, "NO_STATUS_REPORTED"),
+            "metricsIDs": [m.id.data for m in event.metrics]}
 
 
 def _add_quirks(content: Content, common: dict[str, Any], url: ObjectUrl) -> None:

@@ -70,17 +70,17 @@ def load_history(history_dir: Path, *, project_id: str | None = None) -> Catalog
                   if p.is_dir() and ((p / "batch.json").is_file() or (p / "jobs").is_dir()))
     if not dirs:
         raise InputError(f"{history_dir}: no batches (directories holding batch.json or jobs/)")
-    batches: list[BatchRecord] = []
-    builds: dict[str, BuildRecord] = {}
+    read: list[tuple[BatchRecord, BuildRecord]] = []
     branches: dict[str, str] = {}
     suites: dict[str, str] = {}
     for position, batch_dir in enumerate(dirs):
         check_inside(root, batch_dir)
-        record, build = _batch(batch_dir, project_name, CREATED_AT + timedelta(hours=position), root,
-                               branches, suites)
+        read.append(_batch(batch_dir, project_name, CREATED_AT + timedelta(hours=position), root, branches, suites))
+    read.sort(key=lambda pair: (pair[0].created, pair[0].key))
+    batches = [batch for batch, _ in read]
+    builds: dict[str, BuildRecord] = {}
+    for _, build in read:  # a build shared by several batches is described by the oldest of them
         builds.setdefault(build.build_id, build)
-        batches.append(record)
-    batches.sort(key=lambda b: (b.created, b.key))
     tags: dict[str, tuple[str, ...]] = {}
     for batch in batches:  # the newest batch that names an experience's tags decides them
         tags.update({job.experience_id: job.tags for job in batch.jobs if job.tags is not None})

@@ -120,6 +120,11 @@ class Emulator:
         """Test directory name → job id, for every job of `batch_id` (the newest batch)."""
         return self.jobs_of(self.batch_id)
 
+    @property
+    def batch_names(self) -> dict[str, str]:
+        """Batch name → batch id, for every served batch (oldest first)."""
+        return {b.name: b.batch_id for b in self._state.catalog.batches}
+
     def jobs_of(self, batch_id: str) -> dict[str, str]:
         """Test directory name → job id, for every job of the batch `batch_id`."""
         return {j.name: j.job_id for j in self._state.catalog.batches_by_id[batch_id].jobs}
