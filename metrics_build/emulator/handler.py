@@ -17,6 +17,7 @@ from metrics_build.emulator.state import RequestRecord, State
 
 log = logging.getLogger(__name__)
 MAX_QUERY_FIELDS = 100
+_CLIENT_ERRORS = {501: 405, 505: 400}
 
 
 class BaseHandler(BaseHTTPRequestHandler):
@@ -50,9 +51,10 @@ class BaseHandler(BaseHTTPRequestHandler):
                 state.active[role] -= 1
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # Both servers only answer GET: http.server answers any other method with 501, but the mistake
-        # is the client's (405). send_error also closes the connection, so an unread body is no harm.
-        super().send_error(405 if code == 501 else code, message, explain)
+        # http.server blames itself for two client mistakes: a method other than GET (501, here 405)
+        # and an HTTP version it does not speak (505, here 400). send_error also closes the connection,
+        # so an unread request body is no harm.
+        super().send_error(_CLIENT_ERRORS.get(code, code), message, explain)
 
     def _answer(self) -> None:
         injector = self.server.state.injector
