@@ -106,9 +106,9 @@ class BaseHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def _json(self, status: int, obj: Any, path: str, has_auth: bool, extra: dict[str, str] | None = None) -> None:
+    def _json(self, status: int, obj: Any, path: str, has_auth: bool) -> None:
         """Answer `status` with `obj` as JSON."""
-        self._send(status, json.dumps(obj).encode(), "application/json", path, has_auth, extra)
+        self._send(status, json.dumps(obj).encode(), "application/json", path, has_auth)
 
     def _fault(self, kind: str, path: str, has_auth: bool) -> None:
         if kind == "drop":
