@@ -105,6 +105,7 @@ API_STATUS: dict[Status, str] = {s: s.name for s in Status}
 """The API's MetricStatus strings (listings, job and batch metrics status) by model status; the API
 also sends NO_STATUS_REPORTED, which has no model status."""
 _FROM_API = {text: status for status, text in API_STATUS.items()}
+_STATUS_BY_VALUE = {status.value: status for status in Status}
 
 CONFLATED_STATUSES = ("PASSED", "WARNING", "BLOCKER", "ERROR", "CANCELLED")
 """A job's conflated statuses that end a run, in the order status charts draw them (QUEUED and RUNNING
@@ -114,16 +115,22 @@ NO_RUN_STATUSES = frozenset({"ERROR", "CANCELLED"})
 _CONFLATED_VERDICT = {"PASSED": Status.PASSED, "WARNING": Status.FAIL_WARN, "BLOCKER": Status.FAIL_BLOCK}
 
 
+def api_status(value: int) -> str:
+    """The API's MetricStatus string of a wire status number (NO_STATUS_REPORTED for 0 and unknown ones)."""
+    status = _STATUS_BY_VALUE.get(value)
+    return API_STATUS[status] if status is not None else "NO_STATUS_REPORTED"
+
+
 def status_from_api(text: str | None) -> Status | None:
     """The model status of an API MetricStatus string; None for NO_STATUS_REPORTED, unknown or missing."""
     return _FROM_API.get(text or "")
 
 
-def conflated_of(status: Status) -> str:
-    """The conflated status of a finished job whose metrics have `status`."""
-    if status is Status.FAIL_BLOCK:
+def conflated_of(status: Status | int) -> str:
+    """The conflated status of a finished job whose metrics have `status` (a wire number is fine)."""
+    if status == Status.FAIL_BLOCK:
         return "BLOCKER"
-    return "WARNING" if status is Status.FAIL_WARN else "PASSED"
+    return "WARNING" if status == Status.FAIL_WARN else "PASSED"
 
 
 def verdict_status(conflated: str | None) -> Status | None:
@@ -155,6 +162,7 @@ __all__ = [
     "ImportanceName",
     "Mode",
     "Severity",
+    "api_status",
     "channel_of_export",
     "conflated_of",
     "export_name",

@@ -1,7 +1,8 @@
 """JobMetrics written by ReSim's own `ResimMetricsWriter` (test-only): every metric type, events,
 grouped (per-category) data, indexed data and data without a metric.
 
-`resim_written_job_metrics()` returns ReSim's message; `resim_written_bytes()` its serialized form.
+`resim_written_job_metrics()` returns ReSim's message; `resim_written_bytes()` its serialized form;
+`with_braced_ids()` rewrites every id of a message as `{uuid}`.
 Names are fixed so tests can find items, and all distinct (ReSim's `unpack_metrics` needs that);
 ids are ReSim's random uuid4s.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import numpy as np
 from resim.metrics.proto import metrics_pb2 as resim_pb
@@ -172,3 +174,27 @@ def resim_written_job_metrics(job_id: uuid.UUID = JOB_ID) -> resim_pb.JobMetrics
 def resim_written_bytes(job_id: uuid.UUID = JOB_ID) -> bytes:
     """`resim_written_job_metrics()` serialized the way ReSim's examples do (default serialization)."""
     return resim_written_job_metrics(job_id).SerializeToString()
+
+
+def with_braced_ids(msg: resim_pb.JobMetrics) -> resim_pb.JobMetrics:
+    """A copy of `msg` with every UUID written in braces (`{uuid}`), as ReSim's own test fixture
+    generator writes them (its validator accepts the form; the generator is not shipped in the wheel)."""
+    braced = resim_pb.JobMetrics()
+    braced.CopyFrom(msg)
+    _brace(braced)
+    return braced
+
+
+def _brace(message: Any) -> None:
+    if message.DESCRIPTOR.full_name == "resim.proto.UUID":
+        message.data = "{" + message.data + "}"
+        return
+    for fd, value in message.ListFields():
+        if fd.message_type is None:
+            continue
+        if fd.message_type.GetOptions().map_entry:
+            items = list(value.values()) if fd.message_type.fields_by_name["value"].message_type else []
+        else:
+            items = list(value) if fd.is_repeated else [value]
+        for item in items:
+            _brace(item)

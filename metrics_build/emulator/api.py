@@ -1,88 +1,89 @@
-"""The API server's handler: bearer-token auth, the batch's routes and paged listings, as the platform has them."""
+"""The API server's handler: bearer-token auth and the project-level routes (projects, batches, builds,
+experience tags, reports); a batch's own routes are in `batch_routes`.
+"""
 
 from __future__ import annotations
 
-import base64
 import hmac
-from typing import Any
 
+from metrics_build.emulator.batch_routes import batch_route
 from metrics_build.emulator.handler import BaseHandler
-from metrics_build.emulator.jobs import CREATED
+from metrics_build.emulator.listing import Answer, listing, not_found, paged
+from metrics_build.emulator.models import build_json, report_json, tag_json
+from metrics_build.emulator.search import SearchError, parse_search
+from metrics_build.emulator.state import State
 
 API_PREFIX = "/v1"
+_ORDER_FIELDS = ("timestamp", "creationTimestamp", "created_at")
 
 
 class ApiHandler(BaseHandler):
-    """Answers the project list, the batch, its jobs and each job's metrics and metrics data, as JSON."""
+    """Answers every read the platform's clients make of a project, as JSON."""
 
     role = "api"
 
-    def route(self, path: str, query: dict[str, list[str]], has_auth: bool) -> None:
+    def route(self, segments: list[str], query: dict[str, list[str]], path: str, has_auth: bool) -> None:
         state = self.server.state
         expected = f"Bearer {state.token}"
         if not hmac.compare_digest(self.headers.get("Authorization", "").encode(), expected.encode()):
             self._json(401, {"message": "unauthorized"}, path, has_auth)
             return
-        if not path.startswith(API_PREFIX + "/"):
-            self._json(404, {"message": "not found"}, path, has_auth)
-            return
-        seg = path[len(API_PREFIX) + 1:].rstrip("/").split("/")
-        if seg == ["projects"]:
-            self._page(state.projects, "projects", query, path, has_auth)
-            return
-        if len(seg) < 4 or seg[0] != "projects" or seg[2] != "batches" or \
-                seg[1] != state.project_id or seg[3] != state.batch_id:
-            self._json(404, {"message": "not found"}, path, has_auth)
-            return
-        rest = seg[4:]
-        if not rest:
-            self._json(200, {"batchID": state.batch_id, "projectID": state.project_id, "status": "SUCCEEDED",
-                             "totalJobs": len(state.jobs), "creationTimestamp": CREATED}, path, has_auth)
-        elif rest == ["jobs"]:
-            self._page([j.json for j in state.jobs], "jobs", query, path, has_auth, total=True)
-        elif len(rest) == 3 and rest[0] == "jobs" and rest[2] in ("metrics", "metricsData"):
-            job = state.jobs_by_id.get(rest[1])
-            if job is None:
-                self._json(404, {"message": "job not found"}, path, has_auth)
-            elif rest[2] == "metrics":
-                self._page(job.metrics, "metrics", query, path, has_auth)
-            else:
-                self._page(job.data, "metricsData", query, path, has_auth)
+        parts = segments[1:]
+        while parts and parts[-1] == "":
+            parts.pop()
+        if not parts or parts[0] != API_PREFIX[1:]:
+            status, body = not_found()
         else:
-            self._json(404, {"message": "not found"}, path, has_auth)
-
-    def _page(self, items: list[dict[str, Any]], key: str, query: dict[str, list[str]], path: str,
-              has_auth: bool, total: bool = False) -> None:
-        state = self.server.state
-        size_text = query.get("pageSize", ["100"])[0]
-        if not size_text.isdigit() or not 1 <= int(size_text) <= 100:
-            self._json(400, {"message": "pageSize must be an integer within 1..100"}, path, has_auth)
-            return
-        size = min(int(size_text), state.max_page_size)
-        token = query.get("pageToken", [""])[0]
-        offset = _page_offset(token) if token else 0
-        if offset is None:
-            self._json(400, {"message": "invalid pageToken"}, path, has_auth)
-            return
-        end = offset + size
-        page: dict[str, Any] = {key: items[offset:end]}
-        if state.faults.repeat_page_token and end < len(items):
-            page["nextPageToken"] = _page_token(size)
-        else:
-            page["nextPageToken"] = _page_token(end) if end < len(items) else ""
-        if total:
-            page["total"] = len(items)
-        self._json(200, page, path, has_auth)
+            status, body = api_route(state, parts[1:], query)
+        self._json(status, body, path, has_auth)
 
 
-def _page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode().rstrip("=")
+def api_route(state: State, parts: list[str], query: dict[str, list[str]]) -> Answer:
+    """The answer to `GET /v1/<parts...>?<query>`."""
+    catalog = state.catalog
+    if parts == ["projects"]:
+        return listing(state, state.projects, "projects", query)
+    if len(parts) < 2 or parts[0] != "projects":
+        return not_found()
+    if parts[1] != catalog.project_id:
+        return not_found("project not found")
+    rest = parts[2:]
+    if not rest:
+        return 200, state.projects[-1]
+    if rest == ["batches"]:
+        return _list_batches(state, query)
+    if rest[0] == "batches" and len(rest) >= 2:
+        return batch_route(state, rest[1], rest[2:], query)
+    if len(rest) == 2 and rest[0] == "builds":
+        build = catalog.builds.get(rest[1])
+        return (200, build_json(catalog, build)) if build is not None else not_found("build not found")
+    if len(rest) == 3 and rest[0] == "experiences" and rest[2] == "experienceTags":
+        names = catalog.tags.get(rest[1], ())
+        return listing(state, [tag_json(catalog, n) for n in names], "experienceTags", query)
+    if len(rest) == 2 and rest[0] == "reports":
+        if rest[1] != catalog.report.report_id:
+            return not_found("report not found")
+        return 200, report_json(catalog, catalog.report)
+    return not_found()
 
 
-def _page_offset(token: str) -> int | None:
+def _list_batches(state: State, query: dict[str, list[str]]) -> Answer:
+    """The project's batches: `search` filter, `text` in the name, `orderBy` (newest first by default)."""
     try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-    kind, _, number = text.partition(":")
-    return int(number) if kind == "offset" and number.isdigit() else None
+        matches = parse_search(query.get("search", [""])[0])
+    except SearchError as exc:
+        return 400, {"message": str(exc)}
+    order = query.get("orderBy", ["timestamp"])[0].split()
+    if not 1 <= len(order) <= 2 or order[0] not in _ORDER_FIELDS or order[1:] not in ([], ["asc"], ["desc"]):
+        return 400, {"message": f"orderBy must be one of {', '.join(_ORDER_FIELDS)}, optionally followed by "
+                                "asc or desc"}
+    text = query.get("text", [""])[0].casefold()
+    batches = [b for b in state.catalog.batches if matches(b) and text in b.name.casefold()]
+    if order[1:] != ["asc"]:
+        batches.reverse()
+    return paged(state, len(batches), lambda a, z: [state.batch_json[b.batch_id] for b in batches[a:z]],
+                 "batches", query, total=True)
+
+
+__all__ = ["API_PREFIX", "ApiHandler", "api_route"]
+

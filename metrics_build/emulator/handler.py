@@ -11,11 +11,13 @@ import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from metrics_build.emulator.state import RequestRecord, State
 
 log = logging.getLogger(__name__)
+MAX_QUERY_FIELDS = 100
+_CLIENT_ERRORS = {501: 405, 505: 400}
 
 
 class BaseHandler(BaseHTTPRequestHandler):
@@ -48,6 +50,12 @@ class BaseHandler(BaseHTTPRequestHandler):
             with state.lock:
                 state.active[role] -= 1
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # http.server blames itself for two client mistakes: a method other than GET (501, here 405)
+        # and an HTTP version it does not speak (505, here 400). send_error also closes the connection,
+        # so an unread request body is no harm.
+        super().send_error(_CLIENT_ERRORS.get(code, code), message, explain)
+
     def _answer(self) -> None:
         injector = self.server.state.injector
         parts = urlsplit(self.path)
@@ -59,10 +67,29 @@ class BaseHandler(BaseHTTPRequestHandler):
         if fault is not None:
             self._fault(fault, parts.path, has_auth)
             return
-        self.route(parts.path, parse_qs(parts.query), has_auth)
+        try:
+            query = parse_qs(parts.query, max_num_fields=MAX_QUERY_FIELDS, errors="strict")
+            segments = [unquote(s, errors="strict") for s in parts.path.split("/")]
+        except ValueError as exc:  # undecodable escapes, too many query fields
+            self._json(400, {"message": f"malformed request ({type(exc).__name__})"}, parts.path, has_auth)
+            return
+        try:
+            self.route(segments, query, parts.path, has_auth)
+        except OSError:
+            raise  # the client hung up; nothing can be answered
+        except Exception:
+            log.exception("emulator %s: failed to answer a request", self.server.role)
+            self._json(500, {"message": "internal emulator error"}, parts.path, has_auth)
 
-    def route(self, path: str, query: dict[str, list[str]], has_auth: bool) -> None:
-        """Answer a request that gets no fault (each server's handler does its own job here)."""
+    def route(self, segments: list[str], query: dict[str, list[str]], path: str, has_auth: bool) -> None:
+        """Answer a request that gets no fault (each server's handler does its own job here).
+
+        Args:
+            segments: The path split at "/", each part percent-decoded ("" first, for the leading "/").
+            query: The decoded query parameters.
+            path: The path as sent (for the request log).
+            has_auth: Whether the request carried an `Authorization` header.
+        """
         raise NotImplementedError
 
     # -- answers ----------------------------------------------------------------------------
@@ -115,6 +142,7 @@ class LoopbackServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: State, handler: type[BaseHandler]) -> None:
         self.state = state
         self.role = handler.role
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

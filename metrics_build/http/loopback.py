@@ -1,39 +1,48 @@
-"""Which hosts count as this machine: the only ones plain http (and the emulator) may use."""
+"""Which hosts count as this machine: the only ones plain http (and the emulator) may use.
+
+No name is trusted as such: `localhost` and `*.localhost` are loopback by RFC 6761, but a resolver
+may be told otherwise (an /etc/hosts entry, a search domain), so a name counts only when every
+address it resolves to is a loopback address.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable, Iterable
 
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+Resolver = Callable[[str], Iterable[str]]
+"""Turns a host name into its addresses (the seam tests use instead of the system resolver)."""
 
 
-def _is_loopback_address(text: str) -> bool:
+def system_addresses(host: str) -> list[str]:
+    """Every address `host` resolves to on this machine (empty when it does not resolve)."""
     try:
-        return ipaddress.ip_address(text.split("%", 1)[0]).is_loopback
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return [str(info[4][0]) for info in infos]
+
+
+def is_loopback_host(host: str, resolve: Resolver = system_addresses) -> bool:
+    """True when `host` is a loopback address (127.0.0.0/8, ::1), or a name whose every address is one.
+
+    Args:
+        host: An address (IPv6 may be in brackets) or a host name.
+        resolve: Turns a name into addresses (the system resolver unless given).
+    """
+    host = host.strip().strip("[]").rstrip(".")
+    if not host or "%" in host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    addresses = [a.split("%", 1)[0] for a in resolve(host)]
+    try:
+        return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
     except ValueError:
         return False
 
 
-def is_loopback_host(host: str, *, resolve: bool = True) -> bool:
-    """True for `localhost`, loopback addresses (127.0.0.0/8, ::1), and `*.localhost` names that
-    resolve to loopback addresses only.
-
-    A `*.localhost` name is loopback by RFC 6761, but a resolver can be told otherwise (an /etc/hosts
-    entry, a search domain); such a name counts only when every address it resolves to is loopback.
-    With `resolve=False` it never counts.
-    """
-    host = host.strip("[]").rstrip(".").lower()
-    if host in _LOOPBACK_NAMES or _is_loopback_address(host):
-        return True
-    if not host.endswith(".localhost") or not resolve:
-        return False
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
-        return False
-    addresses = {str(info[4][0]) for info in infos}
-    return bool(addresses) and all(_is_loopback_address(a) for a in addresses)
-
-
-__all__ = ["is_loopback_host"]
+__all__ = ["Resolver", "is_loopback_host", "system_addresses"]
