@@ -109,6 +109,12 @@ def _cmd_local_batch(ns: argparse.Namespace) -> int:
     return run_local_batch(ns)
 
 
+def _cmd_view(ns: argparse.Namespace) -> int:
+    from metrics_build.view.command import run
+
+    return run(ns.files, ns.output, ns.title)
+
+
 def _uuid_arg(text: str) -> uuid.UUID:
     try:
         return uuid.UUID(text)
@@ -179,6 +185,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="FILE")
     p.add_argument("--data", action="store_true", help="also list every metrics data")
     p.set_defaults(handler=_cmd_inspect)
+
+    p = sub.add_parser("view", parents=[verbosity], formatter_class=fmt, epilog=EXIT_CODES_HELP,
+                       help="render JobMetrics files as one self-contained HTML page (charts, events, why it failed)")
+    from metrics_build.view.command import add_arguments as add_view_arguments
+
+    add_view_arguments(p)
+    p.set_defaults(handler=_cmd_view)
 
     p = sub.add_parser("config", parents=[verbosity], formatter_class=fmt, epilog=EXIT_CODES_HELP,
                        help="print the built-in default config, or check a config file")
