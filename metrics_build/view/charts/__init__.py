@@ -33,11 +33,24 @@ def is_chart(metric: pb.Metric) -> bool:
     return metric.metric_values.WhichOneof("metric_values") in _MEMBERS
 
 
+def _title_objects(layout: dict[str, Any]) -> None:
+    # plotly.js 3 draws only {"text": ...} titles; figures made with older plotly.py often hold plain
+    # strings (as the platform's own examples do), which would otherwise lose their titles.
+    for key, value in layout.items():
+        if key == "title" and isinstance(value, str):
+            layout[key] = {"text": value}
+        elif key.startswith(("xaxis", "yaxis", "zaxis")) and isinstance(value, dict) \
+                and isinstance(value.get("title"), str):
+            value["title"] = {"text": value["title"]}
+
+
 def plotly_figure(v: pb.PlotlyMetricValues) -> Chart:
-    """The stored figure as is (its data, layout, frames and config)."""
+    """The stored figure as is (its data, layout, frames and config), titles in the form plotly.js 3 reads."""
     figure: dict[str, Any] = json_format.MessageToDict(v.json)
     if "data" not in figure:
         figure["data"] = []
+    if isinstance(figure.get("layout"), dict):
+        _title_objects(figure["layout"])
     return Chart(figure, [] if figure["data"] else ["the stored figure has no data"])
 
 

@@ -64,16 +64,23 @@ def axis(title: str = "", **more: Any) -> Figure:
 
 @dataclass(frozen=True)
 class TimeAxis:
-    """Absolute times go on a date axis (milliseconds, UTC), relative ones on a seconds axis."""
+    """Absolute times go on a date axis (UTC), relative ones on a seconds axis."""
 
     absolute: bool
 
-    def x(self, ns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
-        """Positions on the axis for nanosecond times."""
-        return ns / (1e6 if self.absolute else 1e9)
+    def x(self, ns: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        """Positions on the axis for nanosecond times: ISO dates (Plotly reads small millisecond numbers
+        on a date axis as years), else seconds."""
+        if self.absolute:
+            return np.datetime_as_string(ns.astype("datetime64[ns]"), unit="us")
+        return ns / 1e9
 
-    def at(self, ns: int) -> float:
+    def at(self, ns: int) -> str | float:
         """One position on the axis."""
+        return str(self.x(np.array([ns], dtype=np.int64))[0]) if self.absolute else ns / 1e9
+
+    def span(self, ns: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Durations in the axis's units (milliseconds on a date axis, else seconds), e.g. bar lengths."""
         return ns / (1e6 if self.absolute else 1e9)
 
     def layout(self) -> Figure:

@@ -31,22 +31,22 @@ from metrics_build.wire import metrics_pb2 as pb
 _PALETTE = ["#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#7f7f7f", "#e377c2"]
 
 
-def _stretches(times: npt.NDArray[np.float64], states: npt.NDArray[Any], limit: int
-               ) -> tuple[dict[str, tuple[list[float], list[float]]], bool]:
-    """Per state, the (starts, ends) of its bars; True when slices replaced exact stretches."""
+def _stretches(times: npt.NDArray[np.int64], states: npt.NDArray[Any], limit: int
+               ) -> tuple[dict[str, tuple[list[int], list[int]]], bool]:
+    """Per state, the (starts, ends) of its bars in nanoseconds; True when slices replaced exact stretches."""
     order = np.argsort(times, kind="stable")
     times, states = times[order], states[order]
     ends = np.append(times[1:], times[-1])
     change = np.flatnonzero(np.append(True, states[1:] != states[:-1]))
-    out: dict[str, tuple[list[float], list[float]]] = {}
+    out: dict[str, tuple[list[int], list[int]]] = {}
     if change.size <= limit:
         stop = np.append(change[1:], times.size) - 1
         for begin, end in zip(change, stop, strict=True):
             starts, finishes = out.setdefault(str(states[begin]), ([], []))
-            starts.append(float(times[begin]))
-            finishes.append(float(ends[end]))
+            starts.append(int(times[begin]))
+            finishes.append(int(ends[end]))
         return out, False
-    edges = np.linspace(times[0], times[-1], limit + 1)
+    edges = np.linspace(times[0], times[-1], limit + 1).astype(np.int64)
     slot = np.clip(np.searchsorted(edges, times, side="right") - 1, 0, limit - 1)
     for state in np.unique(states):
         used = np.unique(slot[states == state])
@@ -73,7 +73,7 @@ def states_over_time(v: pb.StatesOverTimeMetricValues, lookup: Lookup, events: S
     rows: list[str] = []
     traces = []
     for name, values, index in series:
-        bars, sliced = _stretches(time.x(index), values, MAX_POINTS // 2)
+        bars, sliced = _stretches(index, values, MAX_POINTS // 2)
         if sliced:
             notes.append(f"{name}: {values.size:,} samples drawn on {MAX_POINTS // 2:,} time slices")
         for state in sorted(bars, key=lambda s: (known.index(s) if s in known else len(known), s)):
@@ -82,9 +82,10 @@ def states_over_time(v: pb.StatesOverTimeMetricValues, lookup: Lookup, events: S
             rows.append(row)
             color = st.COLORS[pb.FAIL_BLOCK_METRIC_STATUS] if state in failure else \
                 _PALETTE[known.index(state) % len(_PALETTE) if state in known else 0]
-            duration = np.subtract(finishes, starts)
+            begin = np.asarray(starts, dtype=np.int64)
+            duration = time.span(np.asarray(finishes, dtype=np.int64) - begin)
             traces.append({"type": "bar", "orientation": "h", "name": text(row), "y": [text(row)] * len(starts),
-                           "base": starts, "x": duration, "marker": {"color": color}, "showlegend": False,
+                           "base": time.x(begin), "x": duration, "marker": {"color": color}, "showlegend": False,
                            "hovertemplate": text(row) + "<extra></extra>"})
     layout = base_layout(xaxis=time.layout(), yaxis=axis(autorange="reversed", type="category"),
                          barmode="overlay", bargap=0.35)
