@@ -12,10 +12,21 @@ MAX_POINTS = 10_000
 """Points drawn per trace at most (a browser draws 10,000-point SVG paths quickly)."""
 
 
-def _bucketed(column: npt.NDArray[np.float64], buckets: int, size: int, fill: float) -> npt.NDArray[np.float64]:
-    padded = np.full(buckets * size, fill)
-    padded[: column.size] = np.where(np.isnan(column), fill, column)
-    return padded.reshape(buckets, size)
+def _extremes(column: npt.NDArray[np.float64], buckets: int, *, low: bool) -> npt.NDArray[np.intp]:
+    """Per bucket (`buckets` consecutive runs as equal as can be), the position of its min or max (NaN
+    ignored). Buckets of two sizes, so each block is a plain reshape."""
+    n = column.size
+    size, bigger = divmod(n, buckets)
+    fill = np.inf if low else -np.inf
+    clean = np.where(np.isnan(column), fill, column)
+    out = []
+    for start, count, width in ((0, bigger, size + 1), (bigger * (size + 1), buckets - bigger, size)):
+        if count == 0 or width == 0:
+            continue
+        block = clean[start:start + count * width].reshape(count, width)
+        found = block.argmin(axis=1) if low else block.argmax(axis=1)
+        out.append(start + np.arange(count, dtype=np.intp) * width + found)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.intp)
 
 
 def keep_indices(columns: Sequence[npt.NDArray[np.float64]], *, worst: npt.NDArray[np.float64] | None = None,
@@ -37,14 +48,10 @@ def keep_indices(columns: Sequence[npt.NDArray[np.float64]], *, worst: npt.NDArr
     picked = [c.astype(np.float64, copy=False) for c in columns]
     per_bucket = 2 * len(picked) + (worst is not None)
     buckets = max(1, (limit - 2) // per_bucket)
-    size = -(-n // buckets)
-    buckets = -(-n // size)
-    starts = np.arange(buckets, dtype=np.intp) * size
     keep = [np.array([0, n - 1], dtype=np.intp)]
     for column in picked:
-        keep.append(starts + _bucketed(column, buckets, size, np.inf).argmin(axis=1))
-        keep.append(starts + _bucketed(column, buckets, size, -np.inf).argmax(axis=1))
+        keep.append(_extremes(column, buckets, low=True))
+        keep.append(_extremes(column, buckets, low=False))
     if worst is not None:
-        keep.append(starts + _bucketed(worst.astype(np.float64), buckets, size, -np.inf).argmax(axis=1))
-    positions = np.unique(np.concatenate(keep))
-    return positions[positions < n]
+        keep.append(_extremes(worst.astype(np.float64), buckets, low=False))
+    return np.unique(np.concatenate(keep))

@@ -104,8 +104,9 @@ def thin(part: Part, columns: Sequence[npt.NDArray[np.float64]], notes: list[str
          ) -> npt.NDArray[np.intp]:
     """Positions to draw of a part (min/max per bucket, the worst status kept), noting any thinning."""
     worst = None
-    if part.statuses is not None:
-        worst = np.vectorize(st.severity, otypes=[np.float64])(part.statuses) if part.statuses.size else None
+    if part.statuses is not None and part.statuses.size:
+        worst = np.select([part.statuses == status for status in st.FAILING],
+                          [float(st.severity(status)) for status in st.FAILING], 0.0)
     keep = keep_indices(columns, worst=worst, limit=MAX_POINTS)
     if keep.size < part.values.size:
         notes.append(f"{what}: {part.values.size:,} points drawn as {keep.size:,} (minima, maxima and failing "

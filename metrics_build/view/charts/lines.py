@@ -38,11 +38,11 @@ def double_over_time(v: pb.DoubleOverTimeMetricValues, lookup: Lookup, events: S
     time = time_axis([index for _, _, index in series])
     traces = []
     for name, part, index in series:
-        x, y = time.x(index), part.values
-        keep = thin(part, [y], notes, name)
+        keep = thin(part, [part.values], notes, name)
+        x, y = time.x(index[keep]), part.values[keep]
         statuses = part.statuses[keep] if part.statuses is not None else None
-        traces.append({"type": "scatter", "mode": "lines", "name": text(name), "x": x[keep], "y": y[keep]})
-        traces.extend(failing_markers(x[keep], y[keep], statuses, name))
+        traces.append({"type": "scatter", "mode": "lines", "name": text(name), "x": x, "y": y})
+        traces.extend(failing_markers(x, y, statuses, name))
     x_axis = time.layout()
     ends = [time.at(t.seconds * 1_000_000_000 + t.nanos) if v.HasField(f) else None
             for f, t in (("start_time", v.start_time), ("end_time", v.end_time))]
