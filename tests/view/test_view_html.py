@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 from resim_fixtures import METRIC_NAMES
-from view_helpers import BREAKOUT, HOSTILE, hostile_file, long_series_file, png, resim_written_dir
+from view_helpers import BREAKOUT, HOSTILE, hostile_file, long_series_file, markup, png, resim_written_dir
 
 from metrics_build.errors import InputError
 from metrics_build.reader import read_job_metrics
@@ -31,11 +31,6 @@ def _figures(page: str) -> dict[str, dict[str, object]]:
     assert len(blocks) == 1
     figures: dict[str, dict[str, object]] = json.loads(blocks[0])
     return figures
-
-
-def _markup(page: str) -> str:
-    """The page without the contents of its script elements (plotly.js mentions data: images itself)."""
-    return SCRIPT.sub("<script></script>", page)
 
 
 def _card(page: str, name: str) -> str:
@@ -174,7 +169,7 @@ def test_images_are_read_only_from_inside_the_metrics_directory(tmp_path: Path) 
     (root / "frames" / "0.png").unlink()
     (root / "frames" / "0.png").symlink_to(tmp_path / "secret.png")
     file.write_bytes(msg.SerializeToString())
-    page = _markup(render_files([file]))
+    page = markup(render_files([file]))
     assert 'src="data:image' not in page
     assert "outside the metrics file&#39;s directory" in page or "outside the metrics file's directory" in page
     assert "not a path relative to the metrics file" in page

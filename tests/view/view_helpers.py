@@ -3,6 +3,7 @@ through test mode, and one shared headless Chromium."""
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -15,6 +16,11 @@ READY = "document.body && document.body.dataset.ready === '1'"
 # Charts drawn for metrics (the events timeline is drawn too, outside any metric card).
 METRIC_PLOTS = "document.querySelectorAll('.metric .chart.js-plotly-plot[data-drawn]').length"
 METRIC_CHART_DIVS = "document.querySelectorAll('.metric .chart').length"
+
+
+def markup(page: str) -> str:
+    """A page without the contents of its script elements (plotly.js holds links and data: images)."""
+    return re.sub(r"<script([^>]*)>.*?</script>", r"<script\1></script>", page, flags=re.DOTALL)
 
 
 def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
