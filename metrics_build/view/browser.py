@@ -9,12 +9,14 @@ sent to a closed local port so a page (or Chromium itself) cannot reach the netw
 from __future__ import annotations
 
 import base64
+import fcntl
 import itertools
 import json
 import os
 import selectors
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
@@ -36,6 +38,9 @@ _FLAGS = (
     "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
     "--remote-debugging-pipe",
 )
+
+_TRAMPOLINE = ("import os, sys; r, w = int(sys.argv[1]), int(sys.argv[2]); os.dup2(r, 3); os.dup2(w, 4); "
+               "os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])")
 
 
 def find_chromium() -> Path | None:
@@ -111,20 +116,26 @@ class Browser:
 
     def __enter__(self) -> Browser:
         self._profile = tempfile.TemporaryDirectory(prefix="metrics-build-chromium-")
-        # Chromium expects the pipe at fds 3 (its input) and 4 (its output).
+        # Chromium expects the pipe at fds 3 (its input) and 4 (its output). subprocess cannot renumber
+        # descriptors, a preexec_fn is unsafe with threads, and dash reads no fd above 9, so a tiny Python
+        # trampoline moves them (from 10 up, where neither can clobber the other) and execs Chromium.
         cmd_read, cmd_write = os.pipe()
         out_read, out_write = os.pipe()
-
-        def place_pipes() -> None:
-            os.dup2(cmd_read, 3)
-            os.dup2(out_write, 4)
-
+        # Numbers from 10 up, so the shell's redirections cannot clobber one another at 3 and 4.
+        for low in (cmd_read, out_write):
+            high = fcntl.fcntl(low, fcntl.F_DUPFD_CLOEXEC, 10)
+            os.close(low)
+            if low == cmd_read:
+                cmd_read = high
+            else:
+                out_write = high
         flags = [*_FLAGS, f"--user-data-dir={self._profile.name}", f"--window-size={self.width},{self.height}"]
         if os.geteuid() == 0:
             flags.append("--no-sandbox")  # Chromium refuses to run its sandbox as root
         self._process = subprocess.Popen(
-            [str(self.executable), *flags, "about:blank"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, pass_fds=(3, 4), preexec_fn=place_pipes,
+            [sys.executable, "-c", _TRAMPOLINE, str(cmd_read), str(out_write), str(self.executable), *flags,
+             "about:blank"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(cmd_read, out_write),
         )
         os.close(cmd_read)
         os.close(out_write)

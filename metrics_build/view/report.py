@@ -6,14 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from metrics_build.reader import read_job_metrics
-from metrics_build.view.page import Figures, Section, build_section
+from metrics_build.view.page import Figures, build_section
 from metrics_build.view.render import render_page, write_page
-from metrics_build.wire import metrics_pb2 as pb
-
-
-def section_of(msg: pb.JobMetrics, *, title: str, prefix: str, figures: Figures, base: Path | None) -> Section:
-    """One message's section (see `page.build_section`)."""
-    return build_section(msg, title=title, prefix=prefix, figures=figures, base=base)
 
 
 def render_files(files: Sequence[Path], *, title: str | None = None) -> str:
