@@ -195,3 +195,42 @@ def test_a_missing_or_foreign_file_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "x.binproto").write_text("not protobuf at all \xff")
     with pytest.raises(InputError, match="not a JobMetrics file"):
         render_files([tmp_path / "x.binproto"])
+
+
+def _states_file(path: Path, states: list[str], failure: list[str]) -> Path:
+    import uuid
+
+    import numpy as np
+
+    from metrics_build import model as m
+    from metrics_build.writer import JobMetricsWriter
+
+    w = JobMetricsWriter(uuid.uuid5(uuid.NAMESPACE_URL, "states"))
+    t = m.timestamps("t", np.arange(len(states)) * 10_000_000)  # 10 ms apart, relative
+    w.add_metric(m.StatesOverTimeMetric(name="mode", states=[m.strings("mode", np.array(states), index=t)],
+                                        states_set=sorted(set(states)), failure_states=failure,
+                                        status=m.Status.FAIL_WARN if failure else m.Status.PASSED))
+    w.write(path)
+    return path
+
+
+def test_states_become_stretches_from_sample_to_sample(tmp_path: Path) -> None:
+    file = _states_file(tmp_path / "metrics.binproto", ["idle", "idle", "run", "run", "run", "idle"], [])
+    (figure,) = _figures(render_files([file])).values()
+    bars = {t["name"]: (t["base"], t["x"]) for t in figure["data"]}  # type: ignore[index]
+    assert bars["idle"] == ([0.0, 0.05], [0.02, 0.0])  # 0-20 ms, then the last sample
+    assert bars["run"] == ([0.02], [0.03])
+
+
+def test_many_stretches_are_sliced_without_losing_a_rare_failure_state(tmp_path: Path) -> None:
+    states = ["a", "b"] * 15_000
+    states[12_345] = "fault"
+    file = _states_file(tmp_path / "metrics.binproto", states, ["fault"])
+    page = render_files([file])
+    (figure,) = _figures(page).values()
+    bars = {t["name"]: t for t in figure["data"]}  # type: ignore[index]
+    assert len(bars["fault"]["base"]) == 1 and bars["fault"]["marker"]["color"] == "#c62828"
+    assert abs(bars["fault"]["base"][0] - 123.45) < 0.2  # the slice holding sample 12,345 (t = 123.45 s)
+    assert all(len(t["base"]) <= MAX_POINTS // 2 for t in bars.values())
+    assert "30,000 samples drawn on 5,000 time slices" in page
+    assert "failure states entered: fault (1 sample)" in page
