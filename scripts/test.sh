@@ -13,6 +13,17 @@ if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1 && ! command
         echo "test: debootstrap missing and not root; container tests may skip" >&2
     fi
 fi
+# The view's browser tests drive a headless Chromium (Debian's package); they skip, saying so, without one.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+        && [ -z "${METRICS_BUILD_CHROMIUM:-}" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+            || echo "test: could not install chromium; the browser tests will skip" >&2
+    else
+        echo "test: chromium missing and not root (or no apt-get); the browser tests will skip" >&2
+    fi
+fi
 .venv/bin/ruff check .
 .venv/bin/mypy
 .venv/bin/lint-imports --no-cache

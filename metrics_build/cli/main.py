@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from types import FrameType
 
 from metrics_build import __version__
-from metrics_build.cli import compare, config, emulate, inspect, local_batch, run, validate
+from metrics_build.cli import compare, config, emulate, inspect, local_batch, run, validate, view
 from metrics_build.cli.logs import configure_logging
 from metrics_build.errors import (
     EXIT_INTERNAL,
@@ -39,7 +39,7 @@ EXIT_CODES_HELP = """exit codes:
   130 / 143  interrupted (Ctrl-C / SIGTERM); no partial output is left behind
 """
 
-COMMANDS = (run, validate, inspect, config, emulate, local_batch, compare)
+COMMANDS = (run, validate, inspect, view, config, emulate, local_batch, compare)
 
 log = logging.getLogger("metrics_build")
 

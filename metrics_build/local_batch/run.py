@@ -6,6 +6,7 @@ Output directory layout:
     OUT/tests/<name>/              what test mode wrote (metrics.binproto, images); for a failed test
                                    only job.json, so the emulator serves it as an ERROR job
     OUT/batch/metrics.binproto     the batch metrics
+    OUT/report.html                the batch overview, linking to OUT/tests/<name>/report.html (`view` extra)
     OUT/logs/<name>.log, batch.log each run's stdout and stderr
     OUT/.work/                     staging; a test's directory moves into tests/ only when complete
 
@@ -46,6 +47,7 @@ from metrics_build.local_batch.manifest import (
 )
 from metrics_build.local_batch.runners import Job, Runner, RunResult, make_runner
 from metrics_build.local_batch.summary import render_summary
+from metrics_build.view.local import write_local_batch_report
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +121,8 @@ def local_batch(settings: Settings, out: TextIO | None = None) -> int:
             manifest = _start_manifest(settings, cases, layout, runner.description)
             _run_tests(settings, cases, layout, manifest, runner)
             _run_batch(settings, layout, manifest, runner)
+            write_local_batch_report(root, {n: r.error or "failed" for n, r in manifest.tests.items()
+                                            if r.status is Status.FAILED})
         finally:
             runner.close()
             shutil.rmtree(layout.work, ignore_errors=True)
