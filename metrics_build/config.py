@@ -71,6 +71,8 @@ class AutoSection(Frozen):
     episodes: bool = True
     results: bool = True
     state_case: Literal["keep", "lower", "upper"] = "lower"
+    max_states: int = Field(default=50, ge=1, le=100_000,
+                            description="state channels with more distinct values get a table of counts")
     importance: ImportanceName = "medium"
 
 

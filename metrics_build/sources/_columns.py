@@ -8,7 +8,6 @@ values, steps and timestamps are aligned sample by sample.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,33 +15,17 @@ import numpy as np
 import numpy.typing as npt
 
 from metrics_build.channels import Channel, ChannelKind, SourceReport
+from metrics_build.sources._numbers import as_number
 from metrics_build.sources._options import NonFinitePolicy
 from metrics_build.sources._timestamps import MISSING_NS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-# Text that means a non-finite number rather than a state word ("NaN" in a CSV cell, say).
-NONFINITE_WORDS = {
-    "nan": math.nan, "+nan": math.nan, "-nan": math.nan,
-    "inf": math.inf, "+inf": math.inf, "infinity": math.inf, "+infinity": math.inf,
-    "-inf": -math.inf, "-infinity": -math.inf,
-}
 _FLUSH_EVERY = 65_536
-
-
-def as_number(value: Any) -> float | None:
-    """A JSON-ish scalar as float (bools are 0/1, huge ints become ±inf), or None if not numeric."""
-    if isinstance(value, float):
-        return value
-    if isinstance(value, int):
-        try:
-            return float(value)
-        except OverflowError:
-            return math.inf if value > 0 else -math.inf
-    if isinstance(value, str):
-        return NONFINITE_WORDS.get(value.strip().lower())
-    return None
+# A file whose rows keep inventing new field names (ids as keys, say) would otherwise grow without bound.
+MAX_CHANNELS = 10_000
+_TOO_MANY = f"channels beyond {MAX_CHANNELS} in one file"
 
 
 @dataclass
@@ -68,7 +51,8 @@ class ColumnSet:
     Every sample of a file must consistently have a step (or never have one); timestamps may be
     missing per sample (`None` / `MISSING_NS`): a channel keeps its time axis only when all of its
     samples have one. A channel's kind is fixed by its first value; values of the other kind are
-    dropped and counted as "type mismatch".
+    dropped and counted as "type mismatch". Empty names and names beyond `MAX_CHANNELS` new ones
+    are dropped and counted too.
     """
 
     def __init__(self, source: str, report: SourceReport) -> None:
@@ -89,6 +73,12 @@ class ColumnSet:
     def _column(self, name: str, kind: ChannelKind) -> _Column | None:
         column = self._columns.get(name)
         if column is None:
+            if not name.strip():
+                self.report.drop("empty name")
+                return None
+            if len(self._columns) >= MAX_CHANNELS:
+                self.report.drop(_TOO_MANY)
+                return None
             column = self._columns[name] = _Column(kind)
         elif column.kind is not kind:
             self.report.drop("type mismatch")
