@@ -168,11 +168,12 @@ class ColumnSet:
         self.flush()
         joined: dict[tuple[int, ...], npt.NDArray[Any]] = {}
         by_content: dict[bytes, list[IntArray]] = {}
+        kept: dict[int, IntArray] = {}
         channels = []
         for name, column in self._columns.items():
             values = _concat(column.values, joined)
-            steps = _axis(column.steps, joined, by_content)
-            times = _axis(column.times, joined, by_content)
+            steps = _axis(column.steps, joined, by_content, kept)
+            times = _axis(column.times, joined, by_content, kept)
             if times is not None and bool((times == MISSING_NS).any()):
                 times = None
             if column.kind is ChannelKind.NUMERIC:
@@ -203,17 +204,19 @@ def _concat(parts: list[npt.NDArray[Any]], joined: dict[tuple[int, ...], npt.NDA
 
 
 def _axis(parts: list[IntArray | None], joined: dict[tuple[int, ...], npt.NDArray[Any]],
-          by_content: dict[bytes, list[IntArray]]) -> IntArray | None:
+          by_content: dict[bytes, list[IntArray]], kept: dict[int, IntArray]) -> IntArray | None:
     if not parts or any(part is None for part in parts):
         return None
     axis = _concat([part for part in parts if part is not None], joined)
     # Rows read one by one give each channel its own axis arrays; equal axes are shared so memory
-    # grows with the samples, not with samples x channels.
-    if any(known is axis for group in by_content.values() for known in group):
+    # grows with the samples, not with samples x channels. Arrays already kept are found by
+    # identity first (`kept` holds them alive, so their ids cannot be reused meanwhile).
+    if id(axis) in kept:
         return axis
     digest = hashlib.blake2b(np.ascontiguousarray(axis).data, digest_size=16).digest()
     for known in by_content.setdefault(digest, []):
         if np.array_equal(known, axis):
             return known
     by_content[digest].append(axis)
+    kept[id(axis)] = axis
     return axis
