@@ -15,8 +15,6 @@ from google.protobuf.message import DecodeError, Message
 from mcap.exceptions import McapError
 from mcap.records import Schema
 from mcap_protobuf.decoder import DecoderFactory as ProtobufFactory
-from mcap_ros1.decoder import DecoderFactory as Ros1Factory
-from mcap_ros2.decoder import DecoderFactory as Ros2Factory
 
 from metrics_build.channels import SourceReport
 from metrics_build.sources._flatten import MAX_DEPTH, MAX_LIST_ITEMS, flatten
@@ -32,19 +30,38 @@ DECODE_ERRORS = (DecodeError, McapError, TypeError, ValueError, KeyError, IndexE
                  RecursionError, UnicodeDecodeError, OverflowError, EOFError)
 
 
+def _factory(encoding: str) -> Any:
+    """The mcap decoder factory of `encoding`, or None.
+
+    The ROS packages are imported on first use: mcap-ros1-support alone takes ~0.25 s to import,
+    which every run without a ROS bag would otherwise pay.
+    """
+    if encoding == "protobuf":
+        return ProtobufFactory()
+    if encoding == "cdr":
+        from mcap_ros2.decoder import DecoderFactory as Ros2Factory
+
+        return Ros2Factory()
+    if encoding == "ros1":
+        from mcap_ros1.decoder import DecoderFactory as Ros1Factory
+
+        return Ros1Factory()
+    return None
+
+
 class Decoders:
     """Decoders per MCAP channel, built once from the channel's schema and message encoding."""
 
     def __init__(self) -> None:
-        self._protobuf = ProtobufFactory()
-        self._ros1 = Ros1Factory()
-        self._ros2 = Ros2Factory()
+        self._factories: dict[str, Any] = {}
 
     def for_channel(self, schema: Schema | None, encoding: str) -> Decode | str:
         """A decoder for messages of this encoding and schema, or why there is none."""
         if encoding == "json":
             return _json_fields
-        factory = {"protobuf": self._protobuf, "ros1": self._ros1, "cdr": self._ros2}.get(encoding)
+        if encoding not in self._factories:
+            self._factories[encoding] = _factory(encoding)
+        factory = self._factories[encoding]
         if factory is None:
             return f"unsupported message encoding {encoding or '(none)'}"
         if schema is None:
