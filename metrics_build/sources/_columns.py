@@ -26,6 +26,10 @@ _FLUSH_EVERY = 65_536
 # A file whose rows keep inventing new field names (ids as keys, say) would otherwise grow without bound.
 MAX_CHANNELS = 10_000
 _TOO_MANY = f"channels beyond {MAX_CHANNELS} in one file"
+# State values live in fixed-width NumPy string arrays (every element as wide as the longest), so
+# one long text would multiply the memory of its whole channel; longer texts are cut (and counted).
+MAX_TEXT = 256
+_CUT = f"text longer than {MAX_TEXT} characters cut"
 
 
 @dataclass
@@ -52,7 +56,7 @@ class ColumnSet:
     missing per sample (`None` / `MISSING_NS`): a channel keeps its time axis only when all of its
     samples have one. A channel's kind is fixed by its first value; values of the other kind are
     dropped and counted as "type mismatch". Empty names and names beyond `MAX_CHANNELS` new ones
-    are dropped and counted too.
+    are dropped and counted too; text longer than `MAX_TEXT` characters is cut and counted.
     """
 
     def __init__(self, source: str, report: SourceReport) -> None:
@@ -104,6 +108,9 @@ class ColumnSet:
             value = number
         elif isinstance(value, str):
             column = self._column(name, ChannelKind.STATE)
+            if len(value) > MAX_TEXT and column is not None:
+                value = value[:MAX_TEXT - 1] + "…"
+                self.report.drop(_CUT)
         else:
             return False
         if column is None:

@@ -22,7 +22,7 @@ from source_helpers import load, steps, times, values, write_lines, write_text
 from metrics_build.channels import SourceReport
 from metrics_build.cli import main
 from metrics_build.sources import SourceOptions, load_logs
-from metrics_build.sources._columns import MAX_CHANNELS
+from metrics_build.sources._columns import MAX_CHANNELS, MAX_TEXT
 from metrics_build.sources._io import MAX_LINE_BYTES, line_chunks
 from metrics_build.sources.discover import MAX_DIR_DEPTH
 from metrics_build.sources.mcap_log import MAX_RECORD_BYTES
@@ -265,3 +265,14 @@ def test_names_cannot_forge_log_lines(tmp_path: Path, caplog: pytest.LogCaptureF
         load_logs(tmp_path, SourceOptions())
     assert caplog.messages and not [m for m in caplog.messages if "\n" in m]
     assert any(repr(name) in m for m in caplog.messages)
+
+
+def test_long_texts_are_cut_so_state_arrays_stay_small(tmp_path: Path) -> None:
+    # One 1 MB text among short words would make every element of the channel's array 4 MB wide.
+    write_lines(tmp_path / "metrics.jsonl", [{"step": i, "msg": "ok"} for i in range(1000)]
+                + [{"step": 1000, "msg": "x" * 1_000_000}])
+    loaded = load(tmp_path)
+    msg = loaded.channels["msg"]
+    assert msg.values.itemsize <= 4 * MAX_TEXT
+    assert values(msg)[-1] == "x" * (MAX_TEXT - 1) + "…" and values(msg)[0] == "ok"
+    assert dict(loaded.reports[0].values_dropped) == {f"text longer than {MAX_TEXT} characters cut": 1}
