@@ -41,6 +41,7 @@ RESULT_WORDS = ("metrics", "results", "eval")
 MAX_DIR_DEPTH = 32
 MAX_FILES = 100_000
 OUTSIDE = "symbolic link leading outside logs/ (not followed)"
+_WARNINGS = 20
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _walk(logs_dir: Path, refused: list[tuple[str, str]]) -> list[_File]:
     stack: list[tuple[str, tuple[str, ...], bool]] = [(str(logs_dir), (), False)]
     files: list[_File] = []
     too_deep = 0
-    while stack and len(files) < MAX_FILES:
+    while stack and len(files) + len(refused) < MAX_FILES:
         directory, parts, linked = stack.pop()
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
@@ -115,13 +116,13 @@ def _walk(logs_dir: Path, refused: list[tuple[str, str]]) -> list[_File]:
                 stack.append((entry.path, rel, linked or link))
             elif stat.S_ISREG(info.st_mode):  # FIFOs, sockets and devices would block or never end
                 files.append(_File(rel, identity, linked or link))
-                if len(files) >= MAX_FILES:
-                    break
+            if len(files) + len(refused) >= MAX_FILES:
+                break
     if too_deep:
         refused.append(("(deeper directories)", f"{too_deep} directories deeper than {MAX_DIR_DEPTH} levels "
                                                 "not searched"))
-    if len(files) >= MAX_FILES:
-        refused.append(("(more files)", f"only the first {MAX_FILES} files were considered"))
+    if len(files) + len(refused) >= MAX_FILES:
+        refused.append(("(more files)", f"only the first {MAX_FILES} entries were considered"))
     unique: dict[tuple[int, int], _File] = {}
     for file in sorted(files, key=lambda f: (f.via_link, len(f.parts), f.parts)):
         unique.setdefault(file.identity, file)
@@ -222,8 +223,10 @@ def scan(logs_dir: Path, options: SourceOptions) -> Discovery:
         return FORMATS.index(fmt), len(parts), parts[-1] != PREFERRED_NAMES.get(fmt), "/".join(parts)
 
     discovery.found = [(fmt, logs_dir.joinpath(*parts)) for parts, fmt in sorted(claimed.items(), key=key)]
-    for rel, reason in discovery.refused:
+    for rel, reason in discovery.refused[:_WARNINGS]:
         log.warning("not read: %s: %s", shown(rel), reason)
+    if len(discovery.refused) > _WARNINGS:
+        log.warning("not read: %d more entries (listed in the input report)", len(discovery.refused) - _WARNINGS)
     return discovery
 
 
