@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import DecodeError, Message
-from mcap.exceptions import McapError
+from google.protobuf.message import Message
 from mcap.records import Schema
 from mcap_protobuf.decoder import DecoderFactory as ProtobufFactory
 
@@ -25,9 +24,10 @@ Decode = Callable[[bytes, SourceReport], Fields]
 _SKIPPED_PROTOBUF = frozenset(("google.protobuf.Timestamp", "google.protobuf.Duration"))
 _BEYOND = f"list items beyond {MAX_LIST_ITEMS}"
 _DEEP = f"nested deeper than {MAX_DEPTH} levels"
-# Exceptions the decoder libraries raise for a schema or message they cannot handle.
-DECODE_ERRORS = (DecodeError, McapError, TypeError, ValueError, KeyError, IndexError, AttributeError,
-                 RecursionError, UnicodeDecodeError, OverflowError, EOFError)
+# The decoder libraries parse untrusted schemas and bytes and signal a bad one with whatever their
+# parsers raise (DecodeError, struct.error, NameError from the ROS message parser, ...): at this
+# boundary any exception means "this schema or message cannot be decoded", counted, never fatal.
+DECODE_ERRORS = (Exception,)
 
 
 def _factory(encoding: str) -> Any:

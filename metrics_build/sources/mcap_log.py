@@ -14,7 +14,7 @@ import struct
 from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO, cast
 
 import lz4.frame
 import zstandard
@@ -34,7 +34,24 @@ MAX_RECORD_BYTES = 256 << 20
 _TOO_BIG = f"MCAP chunk larger than {MAX_RECORD_BYTES >> 20} MiB"
 # The mcap package signals damage with many exception types (its own, struct.error, ValueError,
 # EOFError...); anything it raises while reading records means "the rest is unreadable".
-_DAMAGE = (McapError, struct.error, ValueError, EOFError, IndexError, KeyError, RuntimeError, zstandard.ZstdError)
+_DAMAGE = (McapError, struct.error, ValueError, EOFError, IndexError, KeyError, RuntimeError, OverflowError,
+           MemoryError, zstandard.ZstdError)
+
+
+class _Capped:
+    """A binary file whose reads never ask for more than what is left in it.
+
+    The mcap reader reads a length field and then that many bytes; a damaged field claiming
+    terabytes would otherwise make the file object allocate a buffer of that size up front.
+    """
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self._stream = stream
+        self._size = size
+
+    def read(self, length: int = -1) -> bytes:
+        left = max(self._size - self._stream.tell(), 0)
+        return self._stream.read(left if length < 0 else min(length, left))
 
 
 def read(path: Path, rel: str, options: SourceOptions) -> FileData:
@@ -50,7 +67,8 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
     reader = _Reader(ColumnSet(rel, report))
     with path.open("rb") as stream, paused_gc():
         try:
-            records = StreamReader(stream, emit_chunks=True, record_size_limit=min(size, MAX_RECORD_BYTES)).records
+            capped = cast(IO[bytes], _Capped(stream, size))  # the reader only ever calls read()
+            records = StreamReader(capped, emit_chunks=True, record_size_limit=min(size, MAX_RECORD_BYTES)).records
             for record in records:
                 if isinstance(record, Chunk):
                     for inner in _chunk_records(record, report):

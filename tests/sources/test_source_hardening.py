@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import struct
 import time
 import zlib
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 import zstandard
 from mcap.data_stream import RecordBuilder
 from mcap.records import Channel, Chunk, DataEnd, Footer, Header, Message
-from mcap.writer import MCAP0_MAGIC
+from mcap.writer import MCAP0_MAGIC, Writer
 from oracle import assert_resim_accepts
 from source_helpers import load, steps, times, values, write_lines, write_text
 
@@ -276,3 +277,38 @@ def test_long_texts_are_cut_so_state_arrays_stay_small(tmp_path: Path) -> None:
     assert msg.values.itemsize <= 4 * MAX_TEXT
     assert values(msg)[-1] == "x" * (MAX_TEXT - 1) + "…" and values(msg)[0] == "ok"
     assert dict(loaded.reports[0].values_dropped) == {f"text longer than {MAX_TEXT} characters cut": 1}
+
+
+def test_a_chunk_whose_inner_length_claims_terabytes(tmp_path: Path) -> None:
+    # The record's own length is honest; the chunk's records-length field inside it is not.
+    inner = _records(_message(1))
+    compression = b""
+    body = (struct.pack("<QQQI", 0, 0, len(inner), zlib.crc32(inner)) + struct.pack("<I", len(compression))
+            + compression + struct.pack("<Q", 1 << 62) + inner)
+    lying = struct.pack("<BQ", 0x06, len(body)) + body
+    channel = Channel(id=1, schema_id=0, topic="/ctl", message_encoding="json", metadata={})
+    head = MCAP0_MAGIC + _records(Header(profile="", library="test"), channel, _message(0))
+    (tmp_path / "run.mcap").write_bytes(head + lying)
+    loaded = load(tmp_path)
+    # Reads ask for no more than the file holds: the message inside is read, the missing end counted.
+    assert values(loaded.channels["ctl.v"]) == [1.5, 1.5]
+    assert [r for r in loaded.reports[0].skip_reasons if r.startswith("damaged MCAP")]
+
+
+def test_a_schema_the_ros_parser_rejects_is_counted_per_schema(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    writer = Writer(out)
+    writer.start(profile="ros2", library="test")
+    bad = writer.register_schema(name="demo/msg/Bad", encoding="ros2msg", data=b"float32 Bad-Name\n")
+    good = writer.register_schema(name="demo/msg/Good", encoding="ros2msg", data=b"int32 n\n")
+    for topic, schema, payload in (("/bad", bad, b"\x00\x01\x00\x00\x00\x00\x80\x3f"),
+                                   ("/good", good, b"\x00\x01\x00\x00\x07\x00\x00\x00"),
+                                   ("/short", good, b"\x00\x01\x00\x00\x07")):
+        channel = writer.register_channel(topic=topic, message_encoding="cdr", schema_id=schema)
+        writer.add_message(channel, log_time=10, data=payload, publish_time=10)
+    writer.finish()  # type: ignore[no-untyped-call]
+    (tmp_path / "run.mcap").write_bytes(out.getvalue())
+    loaded = load(tmp_path)
+    assert values(loaded.channels["good.n"]) == [7.0]
+    assert dict(loaded.reports[0].skip_reasons) == {"cdr schema 'demo/msg/Bad' that cannot be decoded": 1,
+                                                    "undecodable message on short": 1}
