@@ -14,6 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+LOG_FORMATS: tuple[str, ...] = ("jsonl", "emissions", "json", "csv", "eval", "mcap")
+"""The log formats test mode reads, by the names `[sources.patterns]` keys them."""
+
 
 class ChannelKind(Enum):
     """Numeric channels hold float64 values; state channels hold strings (e.g. status words)."""

@@ -1,65 +1,54 @@
-"""A JobMetrics message → the per-test record a comparison reads (the only protobuf here)."""
+"""A test's core record → the per-test record a comparison reads (scalars with thresholds, job status)."""
 
 from __future__ import annotations
 
 import logging
 import math
+from pathlib import Path
 
 from metrics_build.compare.records import Outcome, Scalar, TestRecord
 from metrics_build.model.enums import Status
-from metrics_build.wire import metrics_pb2 as pb
+from metrics_build.platform import status_from_api
+from metrics_build.reader import read_test_record
+from metrics_build.records import TestRecord as CoreRecord
 
 log = logging.getLogger(__name__)
 
 
-def _status(number: int) -> Status:
+def _status(value: Status | int | None) -> Status:
     # NO_METRIC_STATUS (0) or a number newer than our schema: treat as "no verdict".
-    try:
-        return Status(number)
-    except ValueError:
-        return Status.NOT_APPLICABLE
+    return value if isinstance(value, Status) else Status.NOT_APPLICABLE
 
 
-def _scalar(metric: pb.Metric) -> Scalar | None:
-    values = metric.metric_values.scalar_metric_values
-    if not values.HasField("value") or math.isnan(values.value):
-        return None
-    failure = values.failure_definition
-    has_failure = values.HasField("failure_definition")
-    return Scalar(
-        value=values.value,
-        status=_status(metric.status),
-        unit=values.unit,
-        fails_above=failure.fails_above if has_failure and failure.HasField("fails_above") else None,
-        fails_below=failure.fails_below if has_failure and failure.HasField("fails_below") else None,
-        blocking=metric.blocking if metric.HasField("blocking") else None,
-    )
-
-
-def record_from_job_metrics(name: str, msg: pb.JobMetrics) -> TestRecord:
+def from_core(name: str, core: CoreRecord) -> TestRecord:
     """The test `name` as a comparison sees it.
-
-    Args:
-        name: The key the test is matched by.
-        msg: Its JobMetrics.
 
     Returns:
         An OK record with the job status and every scalar metric that has a value, by name. Event
-        metrics (one per event, names not stable across runs) are left out; of scalars sharing a
-        name, the first in file order is kept.
+        metrics (one per event, names not stable across runs) are left out; of scalars sharing a name,
+        the first in (name, id) order is kept, as batch mode does.
     """
     scalars: dict[str, Scalar] = {}
     skipped = 0
-    for metric in msg.job_level_metrics.metrics:
-        if metric.type != pb.SCALAR_METRIC_TYPE or metric.event_metric:
+    for metric in core.metrics:
+        if metric.type != "SCALAR" or metric.event:
             continue
-        scalar = _scalar(metric)
-        if scalar is None or metric.name in scalars:
+        if metric.value is None or math.isnan(metric.value) or metric.name in scalars:
             skipped += 1
             continue
-        scalars[metric.name] = scalar
+        scalars[metric.name] = Scalar(value=metric.value, status=_status(metric.status), unit=metric.unit,
+                                      fails_above=metric.fails_above, fails_below=metric.fails_below,
+                                      blocking=metric.blocking)
     if skipped:
         log.debug("%s: %d scalar metrics without a value or with a repeated name left out", name, skipped)
-    status = msg.metrics_status or msg.job_level_metrics.metrics_status
-    return TestRecord(name=name, outcome=Outcome.OK, status=_status(status), scalars=scalars,
-                      job_id=msg.job_id.id.data or None)
+    return TestRecord(name=name, outcome=Outcome.OK, status=_status(status_from_api(core.info.job_metrics_status)),
+                      scalars=scalars, job_id=core.info.job_id or None)
+
+
+def read_record(path: Path, name: str) -> TestRecord:
+    """The comparison record of the test whose `metrics.binproto` is at `path`.
+
+    Raises:
+        InputError: the file is missing, unreadable or not a JobMetrics.
+    """
+    return from_core(name, read_test_record(path, name))

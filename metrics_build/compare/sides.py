@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from metrics_build.compare.extract import record_from_job_metrics
+from metrics_build.compare.extract import read_record
 from metrics_build.compare.records import Outcome, Side, TestRecord
 from metrics_build.errors import InputError
-from metrics_build.reader import read_job_metrics
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +34,10 @@ def _read_test(root: Path, name: str) -> TestRecord:
     if not path.resolve().is_relative_to(root.resolve()):
         return TestRecord(name=name, outcome=Outcome.ERRORED, reason=f"{path} links outside {root}")
     try:
-        msg = read_job_metrics(path)
+        return read_record(path, name)
     except InputError as exc:
         log.warning("%s: left out as errored: %s", name, exc)
         return TestRecord(name=name, outcome=Outcome.ERRORED, reason=str(exc))
-    return record_from_job_metrics(name, msg)
 
 
 def _test_dirs(root: Path) -> list[str]:

@@ -43,6 +43,7 @@ states_over_time = true      # `<channel> states` plot for state channels
 episodes = true              # `episode count` and `episode success rate` when episodes were logged
 results = true               # one scalar per numeric eval-runner result, named `<job>.<metric>`
 state_case = "lower"         # state words in plots: "lower" (NOMINAL = nominal), "upper" or "keep"
+max_states = 50              # more distinct words than this is free text: a table of counts, not a plot
 importance = "medium"
 
 # Declared metrics come before the generated ones. One example of each kind:

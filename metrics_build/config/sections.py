@@ -7,11 +7,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from metrics_build.channels import LOG_FORMATS
 from metrics_build.config.common import Frozen, ImportanceName, NonEmpty
 from metrics_build.config.metrics import Reduction
-
-LOG_FORMATS = ("jsonl", "emissions", "json", "csv", "eval", "mcap")
-"""Names of the log formats test mode reads, as `[sources.patterns]` keys them."""
 
 
 class SourcesSection(Frozen):
@@ -42,6 +40,8 @@ class AutoSection(Frozen):
     episodes: bool = True
     results: bool = True
     state_case: Literal["keep", "lower", "upper"] = "lower"
+    max_states: int = Field(default=50, ge=1, le=100_000,
+                            description="state channels with more distinct values get a table of counts")
     importance: ImportanceName = "medium"
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from enum import Enum
+from pathlib import Path
 
 import numpy as np
 from google.protobuf.message import DecodeError
 
 from metrics_build.model.enums import Importance, Status
+from metrics_build.platform import api_status, conflated_of
+from metrics_build.reader.files import read_job_metrics
 from metrics_build.records import MetricSummary, Series, TestInfo, TestRecord
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -137,6 +140,25 @@ def record_from_bodies(info: TestInfo, bodies: Iterable[tuple[ObjectKind, str, b
     return record_from_objects(info, metrics, data), broken
 
 
+def info_from_job_metrics(name: str, msg: pb.JobMetrics, *, job_id: str | None = None) -> TestInfo:
+    """The job of a test read from its own file, as the platform would list it: a finished job whose
+    statuses follow its metrics (`job_id`: the file's own unless given)."""
+    status = msg.metrics_status or msg.job_level_metrics.metrics_status
+    return TestInfo(job_id=job_id or msg.job_id.id.data or name, name=name, experience_name=name,
+                    conflated_status=conflated_of(status), job_status="SUCCEEDED",
+                    job_metrics_status=api_status(status))
+
+
+def read_test_record(path: Path, name: str, *, job_id: str | None = None) -> TestRecord:
+    """A test's record straight from its `metrics.binproto` (a local batch, a comparison side).
+
+    Raises:
+        InputError: the file is missing, unreadable or not a JobMetrics.
+    """
+    msg = read_job_metrics(path)
+    return record_from_job_metrics(info_from_job_metrics(name, msg, job_id=job_id), msg)
+
+
 def record_from_job_metrics(info: TestInfo, msg: pb.JobMetrics) -> TestRecord:
     """The record of a test read whole from its JobMetrics (as the platform would serve it: image metrics
     and external-file data are not fetched)."""
@@ -145,5 +167,5 @@ def record_from_job_metrics(info: TestInfo, msg: pb.JobMetrics) -> TestRecord:
     return record_from_objects(info, metrics, data)
 
 
-__all__ = ["ObjectKind", "decode_object", "is_image_metric", "record_from_bodies", "record_from_job_metrics",
-           "record_from_objects", "summarize"]
+__all__ = ["ObjectKind", "decode_object", "info_from_job_metrics", "is_image_metric", "read_test_record",
+           "record_from_bodies", "record_from_job_metrics", "record_from_objects", "summarize"]

@@ -8,7 +8,6 @@ values, steps and timestamps are aligned sample by sample.
 from __future__ import annotations
 
 import hashlib
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,33 +15,21 @@ import numpy as np
 import numpy.typing as npt
 
 from metrics_build.channels import Channel, ChannelKind, SourceReport
+from metrics_build.sources._numbers import as_number
 from metrics_build.sources._options import NonFinitePolicy
 from metrics_build.sources._timestamps import MISSING_NS
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-# Text that means a non-finite number rather than a state word ("NaN" in a CSV cell, say).
-NONFINITE_WORDS = {
-    "nan": math.nan, "+nan": math.nan, "-nan": math.nan,
-    "inf": math.inf, "+inf": math.inf, "infinity": math.inf, "+infinity": math.inf,
-    "-inf": -math.inf, "-infinity": -math.inf,
-}
 _FLUSH_EVERY = 65_536
-
-
-def as_number(value: Any) -> float | None:
-    """A JSON-ish scalar as float (bools are 0/1, huge ints become ±inf), or None if not numeric."""
-    if isinstance(value, float):
-        return value
-    if isinstance(value, int):
-        try:
-            return float(value)
-        except OverflowError:
-            return math.inf if value > 0 else -math.inf
-    if isinstance(value, str):
-        return NONFINITE_WORDS.get(value.strip().lower())
-    return None
+# A file whose rows keep inventing new field names (ids as keys, say) would otherwise grow without bound.
+MAX_CHANNELS = 10_000
+_TOO_MANY = f"channels beyond {MAX_CHANNELS} in one file"
+# State values live in fixed-width NumPy string arrays (every element as wide as the longest), so
+# one long text would multiply the memory of its whole channel; longer texts are cut (and counted).
+MAX_TEXT = 256
+_CUT = f"text longer than {MAX_TEXT} characters cut"
 
 
 @dataclass
@@ -68,7 +55,8 @@ class ColumnSet:
     Every sample of a file must consistently have a step (or never have one); timestamps may be
     missing per sample (`None` / `MISSING_NS`): a channel keeps its time axis only when all of its
     samples have one. A channel's kind is fixed by its first value; values of the other kind are
-    dropped and counted as "type mismatch".
+    dropped and counted as "type mismatch". Empty names and names beyond `MAX_CHANNELS` new ones
+    are dropped and counted too; text longer than `MAX_TEXT` characters is cut and counted.
     """
 
     def __init__(self, source: str, report: SourceReport) -> None:
@@ -89,6 +77,12 @@ class ColumnSet:
     def _column(self, name: str, kind: ChannelKind) -> _Column | None:
         column = self._columns.get(name)
         if column is None:
+            if not name.strip():
+                self.report.drop("empty name")
+                return None
+            if len(self._columns) >= MAX_CHANNELS:
+                self.report.drop(_TOO_MANY)
+                return None
             column = self._columns[name] = _Column(kind)
         elif column.kind is not kind:
             self.report.drop("type mismatch")
@@ -114,6 +108,9 @@ class ColumnSet:
             value = number
         elif isinstance(value, str):
             column = self._column(name, ChannelKind.STATE)
+            if len(value) > MAX_TEXT and column is not None:
+                value = value[:MAX_TEXT - 1] + "…"
+                self.report.drop(_CUT)
         else:
             return False
         if column is None:
@@ -178,11 +175,12 @@ class ColumnSet:
         self.flush()
         joined: dict[tuple[int, ...], npt.NDArray[Any]] = {}
         by_content: dict[bytes, list[IntArray]] = {}
+        kept: dict[int, IntArray] = {}
         channels = []
         for name, column in self._columns.items():
             values = _concat(column.values, joined)
-            steps = _axis(column.steps, joined, by_content)
-            times = _axis(column.times, joined, by_content)
+            steps = _axis(column.steps, joined, by_content, kept)
+            times = _axis(column.times, joined, by_content, kept)
             if times is not None and bool((times == MISSING_NS).any()):
                 times = None
             if column.kind is ChannelKind.NUMERIC:
@@ -213,17 +211,19 @@ def _concat(parts: list[npt.NDArray[Any]], joined: dict[tuple[int, ...], npt.NDA
 
 
 def _axis(parts: list[IntArray | None], joined: dict[tuple[int, ...], npt.NDArray[Any]],
-          by_content: dict[bytes, list[IntArray]]) -> IntArray | None:
+          by_content: dict[bytes, list[IntArray]], kept: dict[int, IntArray]) -> IntArray | None:
     if not parts or any(part is None for part in parts):
         return None
     axis = _concat([part for part in parts if part is not None], joined)
     # Rows read one by one give each channel its own axis arrays; equal axes are shared so memory
-    # grows with the samples, not with samples x channels.
-    if any(known is axis for group in by_content.values() for known in group):
+    # grows with the samples, not with samples x channels. Arrays already kept are found by
+    # identity first (`kept` holds them alive, so their ids cannot be reused meanwhile).
+    if id(axis) in kept:
         return axis
     digest = hashlib.blake2b(np.ascontiguousarray(axis).data, digest_size=16).digest()
     for known in by_content.setdefault(digest, []):
         if np.array_equal(known, axis):
             return known
     by_content[digest].append(axis)
+    kept[id(axis)] = axis
     return axis

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from metrics_build.channels import Channel, Episode, LogEvent, SourceReport
+from metrics_build.channels import LOG_FORMATS, Channel, Episode, LogEvent, SourceReport
 
 NonFinitePolicy = Literal["drop", "keep"]
 # Format names, as used in config `patterns`; also the order in which discovered files are read.
-FORMATS: tuple[str, ...] = ("jsonl", "emissions", "json", "csv", "eval", "mcap")
+FORMATS: tuple[str, ...] = LOG_FORMATS
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Accepted: numbers (seconds, milliseconds, microseconds or nanoseconds) and ISO-8601 text (a naive
 time is UTC). The unit of numbers comes from the field name's suffix (`_s`, `_ms`, `_us`, `_ns`) or,
 failing that, is fixed once per file from the first non-zero value's magnitude: below 1e11 seconds,
-below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds.
+below 1e14 milliseconds, below 1e17 microseconds, else nanoseconds. A time outside int64
+nanoseconds (before 1677-09-21 or after 2262-04-11) is unusable, like a missing one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from metrics_build.sources._numbers import parse_number
 
 # Marks "no timestamp" inside int64 arrays; never a real time (it is before year 1678).
 MISSING_NS = np.iinfo(np.int64).min
@@ -67,7 +70,8 @@ def parse_iso_ns(text: str) -> int | None:
         return None
     micros = (moment - _EPOCH) // timedelta(microseconds=1)
     frac_ns = int((fraction or "").ljust(9, "0")[:9])
-    return micros * 1000 + frac_ns
+    ns = micros * 1000 + frac_ns
+    return ns if -_INT64_MAX <= ns <= _INT64_MAX else None
 
 
 def _scale(value: float, per_unit: int) -> int:
@@ -83,6 +87,11 @@ class TimeAxis:
 
     def __init__(self, name: str | None = None, per_unit: int | None = None) -> None:
         self.per_unit = per_unit if per_unit is not None else unit_from_name(name)
+
+    def use_name(self, name: str) -> None:
+        """Take the unit from a time field's name suffix (`time_ms`) unless one is already fixed."""
+        if self.per_unit is None:
+            self.per_unit = unit_from_name(name)
 
     def _unit_for(self, value: float) -> int:
         if self.per_unit is None:
@@ -102,9 +111,9 @@ class TimeAxis:
                 return None
             ns = _scale(value, self._unit_for(value))
         elif isinstance(value, str):
-            number = _number(value)
+            number = parse_number(value.strip())
             if number is not None:
-                return self.to_ns(number)
+                return self.to_ns(number) if math.isfinite(number) else None
             return parse_iso_ns(value)
         else:
             return None
@@ -131,15 +140,3 @@ class TimeAxis:
             return np.where(big, micros, np.round(raw * unit).astype(np.int64))
         return np.round(raw * unit).astype(np.int64)
 
-
-def _number(text: str) -> int | float | None:
-    stripped = text.strip()
-    try:
-        return int(stripped)
-    except ValueError:
-        pass
-    try:
-        value = float(stripped)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None

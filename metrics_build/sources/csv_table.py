@@ -1,10 +1,12 @@
 """CSV (and TSV) tables with a header row: one channel per column.
 
 The delimiter is sniffed among `, ; tab |`. Cells that parse as numbers (including `nan`, `inf`)
-are numeric samples, other non-empty cells state words (kept exactly as written), empty cells are
-missing. A header `speed [m/s]` names channel `speed` with unit `m/s`. The time and step columns are
-found by name or set in the options; with neither, the row number (from 0) is the step. Rows with
-a different number of fields than the header are skipped and counted.
+are numeric samples, cells holding a JSON object or list are flattened under the column's name
+(`bbox` -> `bbox.0`, `bbox.1`...; other bracketed text is dropped and counted), other non-empty
+cells are state words (kept exactly as written),
+empty cells are missing. A header `speed [m/s]` names channel `speed` with unit `m/s`. The time and
+step columns are found by name or set in the options; with neither, the row number (from 0) is the
+step. Rows with a different number of fields than the header are skipped and counted.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from metrics_build.channels import SourceReport
-from metrics_build.sources import _axes
 from metrics_build.sources._columns import ColumnSet
+from metrics_build.sources._flatten import flatten
+from metrics_build.sources._io import loads_lenient
+from metrics_build.sources._keys import step_key, time_key
+from metrics_build.sources._numbers import as_step, parse_number
 from metrics_build.sources._options import FileData, SourceOptions
 from metrics_build.sources._timestamps import TimeAxis
-from metrics_build.sources.jsonl_steps import as_step
 
 FORMAT = "csv"
 _SNIFF_BYTES = 65_536
@@ -42,8 +46,8 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
         if header is None:
             return FileData(report=report)
         names, units = _header(header)
-        t_key = _axes.time_key(names, options.time_column)
-        s_key = _axes.step_key(names, options.step_column)
+        t_key = time_key(names, options.time_column)
+        s_key = step_key(names, options.step_column)
         t_index = None if t_key is None else names.index(t_key)
         s_index = None if s_key is None else names.index(s_key)
         axis = TimeAxis(name=t_key)
@@ -57,12 +61,12 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
             time_ns = None
             if t_index is not None:
                 time_ns = axis.to_ns(row[t_index])
-                if time_ns is None:
+                if time_ns is None:  # missing, not a time, or outside int64 nanoseconds
                     report.skip("no timestamp")
                     continue
             step: int | None = position if t_index is None and s_index is None else None
             if s_index is not None:
-                step = as_step(_number(row[s_index]))
+                step = as_step(parse_number(row[s_index].strip()))
                 if step is None:
                     report.skip("no step")
                     continue
@@ -71,13 +75,29 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
                 text = cell.strip()
                 if index in (t_index, s_index) or not text:
                     continue
-                number = _number(text)
-                used = columns.add(names[index], text if number is None else number, step, time_ns) or used
+                used = _cell(columns, names[index], text, step, time_ns) or used
             if not used:
                 report.skip("no usable value")
     for name, unit in units.items():
         columns.set_unit(name, unit)
     return FileData(report=report, channels=columns.finish(options.nonfinite))
+
+
+def _cell(columns: ColumnSet, name: str, text: str, step: int | None, time_ns: int | None) -> bool:
+    number = parse_number(text)
+    if number is not None:
+        return columns.add(name, number, step, time_ns)
+    if text[0] in "{[" and text[-1] in "}]":
+        # A bracketed cell is a small document (JSON, or a Python repr that is not), never a state word.
+        document = loads_lenient(text.encode())
+        if not isinstance(document, dict | list):
+            columns.report.drop("bracketed cell that is not JSON")
+            return False
+        used = False
+        for field, value in flatten({name: document}, report=columns.report):
+            used = columns.add(field, value, step, time_ns) or used
+        return used
+    return columns.add(name, text, step, time_ns)
 
 
 def _dialect(sample: str) -> type[csv.Dialect]:
@@ -103,30 +123,27 @@ def _next_row(rows: Iterator[list[str]], report: SourceReport) -> list[str] | No
 
 
 def _header(row: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Column names (blank ones `column_<n>`, repeats `<name>_2`, `_3`...) and their units.
+
+    Linear in the number of columns: each repeated name resumes counting where it left off.
+    """
     names: list[str] = []
+    taken: set[str] = set()
+    next_suffix: dict[str, int] = {}
     units: dict[str, str] = {}
     for index, cell in enumerate(row):
         text = cell.strip()
         match = _UNIT.fullmatch(text)
         name, unit = (match.group(1), match.group(2).strip()) if match else (text, "")
         name = name or f"column_{index + 1}"
-        base, n = name, 2
-        while name in names:
-            name, n = f"{base}_{n}", n + 1
+        if name in taken:
+            base, n = name, next_suffix.get(name, 2)
+            while f"{base}_{n}" in taken:
+                n += 1
+            name = f"{base}_{n}"
+            next_suffix[base] = n + 1
+        taken.add(name)
         names.append(name)
         if unit:
             units[name] = unit
     return names, units
-
-
-def _number(text: str) -> int | float | None:
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-

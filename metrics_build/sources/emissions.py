@@ -1,8 +1,8 @@
 """ReSim emissions (`emissions.resim.jsonl`): `{"$metadata": {...}, "$data": {...}}` per line.
 
 `$metadata` holds the `topic`, an optional integer `timestamp` (ns since the epoch) and `event: true`
-for events. Data lines become channels `<topic>.<field>` (nested objects flattened to dotted names,
-lists ignored); event lines become `LogEvent`s named by their `name` field, else by the topic.
+for events. Data lines become channels `<topic>.<field>` (nested objects and lists flattened to
+dotted names, `<topic>.<field>.<index>`); event lines become `LogEvent`s named by their `name` field, else by the topic.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
     axis = TimeAxis(per_unit=NS_PER["ns"])
     events: list[LogEvent] = []
     with path.open("rb") as stream, paused_gc():
-        for lines in line_chunks(stream):
+        for lines in line_chunks(stream, report=report):
             for line in lines:
                 if line.strip():
                     report.rows_read += 1
@@ -70,7 +70,7 @@ def _line(row: Any, rel: str, columns: ColumnSet, axis: TimeAxis, events: list[L
                                topic=topic, fields=dict(data), source=rel))
         return
     used = False
-    for name, value in flatten(data, f"{topic}."):
+    for name, value in flatten(data, f"{topic}.", report=report):
         used = columns.add(name, value, None, time_ns) or used
     if not used:
         report.skip("no usable value")

@@ -1,11 +1,13 @@
-"""Eval-runner output: results (job name -> metric -> value) and per-episode records.
+"""Eval-runner output: results (job -> metric -> value) and per-episode records.
 
-A JSON object may hold `results` (or `metrics`) and/or `episodes`; an object whose every value is
-an object is read as results; a JSON list or a JSONL file is read as episode records. A record needs
-two of start step, end step and length (`[start, end]` is inclusive, so length = end - start + 1).
-Episodes also become channels stepped by their end step: `episode.reward`, `episode.length`,
-`episode.success` (0/1) and `episode.<field>` for any other numeric field. A document with neither
-results nor episodes is read as a JSON sample document instead.
+Results come from a JSON object's `results` (or `metrics`) section, or from an object whose every
+value is an object (job name -> metrics): lm-evaluation-harness files (`results_<date>.json`, the
+older `*-res.json`; the `,none` filter suffix is dropped, `<metric>_stderr` companions are results of
+their own), IsaacLab-Arena's flat `{"metrics": {...}}` (flat entries belong to a job named after
+the file) and documents whose top level also holds text (`git_hash`, `date`), which is ignored.
+Episodes come from a list under `episodes`, a JSON list or a JSONL file of records needing two of
+start step, end step and length (`[start, end]` is inclusive). Episodes also become channels stepped
+by their end step: `episode.reward`, `episode.length`, `episode.success` (0/1), `episode.<field>`.
 """
 
 from __future__ import annotations
@@ -13,28 +15,31 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from metrics_build.channels import Episode, SourceReport
-from metrics_build.sources import json_samples
-from metrics_build.sources._columns import ColumnSet, as_number
+from metrics_build.sources._columns import ColumnSet
 from metrics_build.sources._flatten import flatten
 from metrics_build.sources._io import INVALID, line_chunks, load_json_file, loads_lenient, paused_gc
+from metrics_build.sources._keys import EPISODE_END_KEYS, EPISODE_START_KEYS
+from metrics_build.sources._numbers import as_number, as_step
 from metrics_build.sources._options import FileData, SourceOptions
-from metrics_build.sources.jsonl_steps import as_step
 
 FORMAT = "eval"
 INDEX_KEYS = ("episode", "episode_index", "episode_id", "index", "id")
 ENV_KEYS = ("env_index", "env_idx", "env", "env_id")
-START_KEYS = ("start_step", "start")
-END_KEYS = ("end_step", "end")
+START_KEYS = EPISODE_START_KEYS
+END_KEYS = EPISODE_END_KEYS
 LENGTH_KEYS = ("length", "episode_length", "len", "num_steps", "steps")
 SUCCESS_KEYS = ("success", "is_success", "succeeded", "solved")
 REWARD_KEYS = ("reward", "return", "episode_reward", "total_reward", "episode_return")
+RESULT_SECTIONS = ("results", "metrics")
 _KNOWN = frozenset((*INDEX_KEYS, *ENV_KEYS, *START_KEYS, *END_KEYS, *LENGTH_KEYS, *SUCCESS_KEYS, *REWARD_KEYS))
 _TRUE = frozenset(("true", "yes", "1", "success", "succeeded"))
 _FALSE = frozenset(("false", "no", "0", "failure", "failed"))
+# lm-evaluation-harness writes `<metric>,<filter>`; `none` is the filter of plain metrics.
+_DEFAULT_FILTER = ",none"
 
 
 def read(path: Path, rel: str, options: SourceOptions) -> FileData:
@@ -47,7 +52,7 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         records: list[Any] = []
         with path.open("rb") as stream, paused_gc():
-            for lines in line_chunks(stream):
+            for lines in line_chunks(stream, report=report):
                 records.extend(loads_lenient(line) for line in lines if line.strip())
         return _episodes_data(records, rel, options, report)
     document = load_json_file(path, report)
@@ -56,29 +61,34 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
     return read_document(document, rel, options, report)
 
 
-def looks_like_results(document: Any) -> bool:
-    """True for a non-empty object whose every value is an object (job name -> metric -> value)."""
-    return isinstance(document, dict) and bool(document) and all(isinstance(v, dict) for v in document.values())
+def results_section(document: Any) -> dict[str, Any] | None:
+    """The results part of a parsed document: `results` or `metrics`, else the whole job -> metrics object."""
+    if not isinstance(document, dict) or not document:
+        return None
+    for key in RESULT_SECTIONS:
+        if isinstance(document.get(key), dict):
+            return document[key]  # type: ignore[no-any-return]
+    if all(isinstance(value, dict) for value in document.values()):
+        return document
+    return None
 
 
 def read_document(document: Any, rel: str, options: SourceOptions, report: SourceReport) -> FileData:
-    """Results, episodes and their channels from a parsed eval document (else read as samples)."""
-    report.format = FORMAT
+    """Results, episodes and their channels from a parsed eval document."""
     if isinstance(document, list):
         if any(_is_episode(item) for item in document):
             return _episodes_data(document, rel, options, report)
     elif isinstance(document, dict):
-        results = document.get("results", document.get("metrics"))
+        results = results_section(document)
         episodes = document.get("episodes")
-        if not isinstance(results, dict) and not isinstance(episodes, list) and looks_like_results(document):
-            results = document
-        if isinstance(results, dict) or isinstance(episodes, list):
+        if results is not None or isinstance(episodes, list):
             data = _episodes_data(episodes if isinstance(episodes, list) else [], rel, options, report)
-            if isinstance(results, dict):
-                data.results = _results(results, options, report)
+            if results is not None:
+                data.results = _results(results, PurePosixPath(rel).stem, options, report)
             return data
-    report.format = json_samples.FORMAT
-    return json_samples.read_document(document, rel, options, report)
+    report.rows_read += 1
+    report.skip("no results or episodes")
+    return FileData(report=report)
 
 
 def _first(record: dict[str, Any], keys: Iterable[str]) -> Any:
@@ -89,27 +99,48 @@ def _is_episode(item: Any) -> bool:
     return isinstance(item, dict) and any(key in item for key in (*START_KEYS, *END_KEYS))
 
 
-def _results(results: dict[str, Any], options: SourceOptions, report: SourceReport) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for job, metrics in results.items():
+def _metric_name(name: str) -> str:
+    return name.removesuffix(_DEFAULT_FILTER)
+
+
+def _results(section: dict[str, Any], file_job: str, options: SourceOptions,
+             report: SourceReport) -> dict[str, dict[str, Any]]:
+    """job -> metric -> value; entries that are not objects belong to the job named `file_job`."""
+    jobs: dict[str, dict[str, Any]] = {}
+    flat: dict[str, Any] = {}
+    for job, metrics in section.items():
+        if isinstance(metrics, dict):
+            report.rows_read += 1
+            values = jobs.setdefault(str(job), {})
+            _add_values(values, flatten(metrics, report=report), options, report)
+        else:
+            flat[str(job)] = metrics
+    if flat:
         report.rows_read += 1
-        if not isinstance(metrics, dict):
-            report.skip("result is not an object")
+        name = file_job if file_job not in jobs else f"{file_job}#file"
+        _add_values(jobs.setdefault(name, {}), flatten(flat, report=report), options, report)
+    for job in [job for job, values in jobs.items() if not values]:
+        report.skip("result without values")
+        del jobs[job]
+    return jobs
+
+
+def _add_values(values: dict[str, Any], pairs: Iterable[tuple[str, Any]], options: SourceOptions,
+                report: SourceReport) -> None:
+    for raw_name, value in pairs:
+        name = _metric_name(raw_name)
+        if name in values:
+            continue  # `acc` and `acc,none` in one job: the first spelling wins
+        if isinstance(value, str):
+            values[name] = value
             continue
-        values: dict[str, Any] = {}
-        for name, value in flatten(metrics):
-            if isinstance(value, str):
-                values[name] = value
-                continue
-            number = as_number(value)
-            if number is None:
-                report.drop("not a scalar")
-            elif not math.isfinite(number) and options.nonfinite == "drop":
-                report.drop("non-finite value")
-            else:
-                values[name] = value if isinstance(value, int) and math.isfinite(number) else number
-        out[str(job)] = values
-    return out
+        number = as_number(value)
+        if number is None:
+            report.drop("not a scalar")
+        elif not math.isfinite(number) and options.nonfinite == "drop":
+            report.drop("non-finite value")
+        else:
+            values[name] = value if isinstance(value, int) and math.isfinite(number) else number
 
 
 def _success(value: Any) -> bool | None:
@@ -170,7 +201,7 @@ def _episodes_data(records: list[Any], rel: str, options: SourceOptions, report:
         columns.add("episode.length", episode.length, step, None)
         if episode.success is not None:
             columns.add("episode.success", float(episode.success), step, None)
-        for name, value in flatten(record, skip=_KNOWN):
+        for name, value in flatten(record, skip=_KNOWN, report=report):
             if not isinstance(value, str):
                 columns.add(f"episode.{name}", value, step, None)
     return FileData(report=report, channels=columns.finish(options.nonfinite),

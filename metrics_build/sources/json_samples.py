@@ -1,7 +1,8 @@
 """JSON sample documents: a list of records, or an object holding one list of records.
 
-An object may carry a `metadata` block beside the list (`{"units": {"speed": "m/s"}}` gives units).
-Records are flattened to dotted names (`position.x`); the time field (ISO-8601 or numeric) and step
+An object may carry a `metadata` block beside the list (`{"units": {"speed": "m/s"}}` gives units,
+nested like the records: `{"units": {"position": {"x": "m"}}}`). Records are flattened to dotted
+names (`position.x`, lists by index: `partial_sums.0`); the time field (ISO-8601 or numeric) and step
 field are found by name or set in the options; numbers and bools make numeric channels, text makes
 state channels (the words are kept exactly as written). With neither a time nor a step field, the
 record's position in the list is its step.
@@ -14,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from metrics_build.channels import SourceReport
-from metrics_build.sources import _axes
 from metrics_build.sources._columns import ColumnSet
 from metrics_build.sources._flatten import flatten
 from metrics_build.sources._io import INVALID, load_json_file
+from metrics_build.sources._keys import step_key, time_key
+from metrics_build.sources._numbers import as_step
 from metrics_build.sources._options import FileData, SourceOptions
 from metrics_build.sources._timestamps import TimeAxis
-from metrics_build.sources.jsonl_steps import as_step
 
 FORMAT = "json"
-RESULT_WORDS = ("metrics", "results", "eval")
 LIST_KEYS = ("samples", "records", "data", "rows", "points", "entries", "items")
 
 
@@ -37,13 +37,6 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
     document = load_json_file(path, report)
     if document is INVALID:
         return FileData(report=report)
-    if find_records(document)[0] is None and any(word in path.name.lower() for word in RESULT_WORDS):
-        # A `job -> metric -> value` object in, say, metrics.json is eval-runner output. Only files
-        # named like results qualify: a config.json of nested sections has the same shape.
-        from metrics_build.sources import eval_runner  # eval_runner imports this module
-
-        if eval_runner.looks_like_results(document):
-            return eval_runner.read_document(document, rel, options, report)
     return read_document(document, rel, options, report)
 
 
@@ -66,7 +59,7 @@ def find_records(document: Any) -> tuple[list[Any] | None, Mapping[str, Any]]:
 
 
 def read_document(document: Any, rel: str, options: SourceOptions, report: SourceReport) -> FileData:
-    """Channels of an already parsed sample document (also used for eval files that hold samples)."""
+    """Channels of an already parsed sample document."""
     records, metadata = find_records(document)
     if records is None:
         report.rows_read += 1
@@ -75,8 +68,8 @@ def read_document(document: Any, rel: str, options: SourceOptions, report: Sourc
     columns = ColumnSet(rel, report)
     first = next((item for item in records if isinstance(item, dict)), {})
     keys = [name for name, _ in flatten(first)]
-    t_key = _axes.time_key(keys, options.time_column)
-    s_key = _axes.step_key(keys, options.step_column)
+    t_key = time_key(keys, options.time_column)
+    s_key = step_key(keys, options.step_column)
     axis = TimeAxis(name=t_key)
     skip = frozenset(k for k in (t_key, s_key) if k is not None)
     for position, record in enumerate(records):
@@ -84,11 +77,11 @@ def read_document(document: Any, rel: str, options: SourceOptions, report: Sourc
         if not isinstance(record, dict):
             report.skip("not a JSON object")
             continue
-        fields = dict(flatten(record))
+        fields = dict(flatten(record, report=report))
         time_ns = None
         if t_key is not None:
             time_ns = axis.to_ns(fields.get(t_key))
-            if time_ns is None:
+            if time_ns is None:  # missing, not a time, or outside int64 nanoseconds
                 report.skip("no timestamp")
                 continue
         step: int | None = position if t_key is None and s_key is None else None
@@ -109,9 +102,9 @@ def read_document(document: Any, rel: str, options: SourceOptions, report: Sourc
 
 
 def _units(metadata: Mapping[str, Any]) -> dict[str, str]:
-    # {"units": {"speed": "m/s"}} or {"speed": {"unit": "m/s"}}.
+    # {"units": {"speed": "m/s", "position": {"x": "m"}}} or {"speed": {"unit": "m/s"}}.
     units = metadata.get("units")
-    found = {str(k): v for k, v in units.items() if isinstance(v, str)} if isinstance(units, dict) else {}
+    found = {name: unit for name, unit in flatten(units) if isinstance(unit, str)} if isinstance(units, dict) else {}
     for key, value in metadata.items():
         if isinstance(value, dict) and isinstance(value.get("unit"), str):
             found.setdefault(str(key), value["unit"])

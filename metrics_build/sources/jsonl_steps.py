@@ -2,8 +2,9 @@
 
 Rows are nested (`{"ts": 1.7e9, "step": 50, "metrics": {"loss": 0.42}}`) or flat
 (`{"step": 50, "epoch": 0, "loss": 0.42}`). Every non-meta value is a channel (numbers and bools
-numeric, text a state channel, nested objects flattened to dotted names); the `metrics` object's
-keys are used without a prefix. Rows without a step, with invalid JSON or with no usable value
+numeric, text a state channel, nested objects and lists flattened to dotted names); the `metrics`
+object's keys are used without a prefix. A log with no step field in its first rows is stepped by
+row position. Rows without a step, with an unusable time, with invalid JSON or with no usable value
 are skipped and counted.
 
 Speed: lines are parsed with orjson in ~256 KB chunks; a chunk whose rows all share one shape is
@@ -29,18 +30,19 @@ from metrics_build.channels import SourceReport
 from metrics_build.sources._columns import ColumnSet, IntArray
 from metrics_build.sources._flatten import flatten
 from metrics_build.sources._io import INVALID, line_chunks, loads_lenient, paused_gc, split_offset
+from metrics_build.sources._keys import is_meta, step_key, time_key
+from metrics_build.sources._numbers import as_step
 from metrics_build.sources._options import FileData, SourceOptions
 from metrics_build.sources._timestamps import TimeAxis
 
 FORMAT = "jsonl"
-STEP_KEYS = ("step", "global_step", "_step", "iteration", "iter")
-TIME_KEYS = ("ts", "timestamp", "time", "wall_time", "walltime", "_timestamp")
-META_KEYS = frozenset((*STEP_KEYS, *TIME_KEYS, "epoch", "_runtime"))
 NESTED_KEY = "metrics"
 _PIECE = 64
 # Below this size one process is fast enough (~6 ms per MiB) that a fork would not pay off.
 PARALLEL_MIN_BYTES = 32 << 20
-_INT64 = (-(2**63), 2**63 - 1)
+# How much of a log is looked at to decide whether its rows carry steps at all.
+_HEAD_BYTES = 1 << 20
+_SHAPES_KEPT = 4096
 
 
 def read(path: Path, rel: str, options: SourceOptions, parallel_min_bytes: int = PARALLEL_MIN_BYTES) -> FileData:
@@ -52,20 +54,34 @@ def read(path: Path, rel: str, options: SourceOptions, parallel_min_bytes: int =
     Raises:
         OSError: The file cannot be opened or read.
     """
+    positional = not _has_steps(path)
     columns = None
-    if path.stat().st_size >= parallel_min_bytes and _two_cpus():
+    if not positional and path.stat().st_size >= parallel_min_bytes and _two_cpus():
         columns = _read_halves(path, rel)
     if columns is None:
-        columns = _read_range(path, rel, 0, None, None)
+        columns = _read_range(path, rel, 0, None, None, positional)
     return FileData(report=columns.report, channels=columns.finish(options.nonfinite))
 
 
-def _read_range(path: Path, rel: str, start: int, end: int | None, per_unit: int | None) -> ColumnSet:
-    columns = ColumnSet(rel, SourceReport(path=rel, format=FORMAT))
-    reader = _Reader(columns, TimeAxis(per_unit=per_unit))
+def _has_steps(path: Path) -> bool:
+    """True when a row in the log's first MiB has a step field (or no whole row is there to tell)."""
+    with path.open("rb") as stream:
+        head = stream.read(_HEAD_BYTES)
+    lines = head.split(b"\n")
+    if len(head) == _HEAD_BYTES:
+        lines.pop()  # possibly cut short
+    rows = [row for row in map(loads_lenient, filter(bytes.strip, lines)) if isinstance(row, dict)]
+    return not rows or any(step_key(row) is not None for row in rows)
+
+
+def _read_range(path: Path, rel: str, start: int, end: int | None, per_unit: int | None,
+                positional: bool = False) -> ColumnSet:
+    report = SourceReport(path=rel, format=FORMAT)
+    columns = ColumnSet(rel, report)
+    reader = _Reader(columns, TimeAxis(per_unit=per_unit), positional)
     with path.open("rb") as stream, paused_gc():
         stream.seek(start)
-        for lines in line_chunks(stream, end=end):
+        for lines in line_chunks(stream, end=end, report=report):
             reader.lines(lines)
     columns.flush()
     return columns
@@ -99,10 +115,10 @@ def _time_unit(path: Path, max_lines: int = 10_000) -> int | None:
             row = loads_lenient(line)
             if isinstance(row, dict):
                 # Like the real pass: only rows with a valid step are read for their time.
-                step_key = next((k for k in STEP_KEYS if k in row), None)
-                time_key = next((k for k in TIME_KEYS if k in row), None)
-                if time_key is not None and step_key is not None and as_step(row[step_key]) is not None:
-                    axis.to_ns(row[time_key])
+                s_key, t_key = step_key(row), time_key(row)
+                if t_key is not None and s_key is not None and as_step(row[s_key]) is not None:
+                    axis.use_name(t_key)
+                    axis.to_ns(row[t_key])
                     if axis.per_unit is not None:
                         return axis.per_unit
     return None
@@ -127,35 +143,38 @@ def _read_halves(path: Path, rel: str) -> ColumnSet | None:
     return first if first.absorb(second) else None
 
 
-def as_step(value: Any) -> int | None:
-    """An integer step (integral floats accepted), or None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and _INT64[0] <= value <= _INT64[1]:
-        return value
-    return None
-
-
-def row_metrics(row: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """The (channel, value) pairs of one row: non-meta keys, `metrics` contents without a prefix."""
-    for key, value in row.items():
-        if key in META_KEYS:
-            continue
+def row_metrics(row: dict[str, Any], keys: tuple[str, ...], report: SourceReport) -> Iterator[tuple[str, Any]]:
+    """The (channel, value) pairs of a row's data `keys`: `metrics` contents without a prefix."""
+    for key in keys:
+        value = row[key]
         if key == NESTED_KEY and isinstance(value, dict):
-            yield from flatten(value)
-        elif isinstance(value, dict):
-            yield from flatten(value, f"{key}.")
+            yield from flatten(value, report=report)
+        elif isinstance(value, dict | list):
+            yield from flatten({key: value}, report=report)
         else:
             yield key, value
 
 
 class _Reader:
-    def __init__(self, columns: ColumnSet, axis: TimeAxis) -> None:
+    def __init__(self, columns: ColumnSet, axis: TimeAxis, positional: bool) -> None:
         self.columns = columns
         self.axis = axis
         self.report = columns.report
+        self.positional = positional
+        # Row shape -> (step key, time key, data keys); rows of one log mostly share a few shapes.
+        self._shapes: dict[tuple[str, ...], tuple[str | None, str | None, tuple[str, ...]]] = {}
+
+    def _shape(self, row: dict[str, Any]) -> tuple[str | None, str | None, tuple[str, ...]]:
+        keys = tuple(row)
+        found = self._shapes.get(keys)
+        if found is None:
+            if len(self._shapes) >= _SHAPES_KEPT:
+                self._shapes.clear()
+            s_key, t_key = step_key(keys), time_key(keys)
+            if t_key is not None:
+                self.axis.use_name(t_key)
+            found = self._shapes[keys] = (s_key, t_key, tuple(k for k in keys if not is_meta(k)))
+        return found
 
     def lines(self, lines: list[bytes]) -> None:
         if self._fast(lines):
@@ -164,6 +183,17 @@ class _Reader:
             piece = lines[start:start + _PIECE]
             if len(lines) <= _PIECE or not self._fast(piece):
                 self._slow(piece)
+
+    def _steps(self, rows: list[Any], s_key: str | None) -> IntArray | None:
+        if self.positional:
+            start = self.report.rows_read
+            return np.arange(start, start + len(rows), dtype=np.int64)
+        if s_key is None:
+            return None
+        step_list = list(map(itemgetter(s_key), rows))
+        if set(map(type, step_list)) != {int}:
+            return None
+        return np.frombuffer(array("q", step_list), dtype=np.int64)
 
     def _fast(self, lines: list[bytes]) -> bool:
         """Columns for rows of one shape, or False (nothing recorded) when the rows differ."""
@@ -176,26 +206,21 @@ class _Reader:
             count = len(rows)
             if sum(map(len, rows)) != count * len(keys):
                 return False
-            step_key = next((k for k in STEP_KEYS if k in first), None)
-            if step_key is None:
+            s_key, t_key, names = self._shape(first)
+            steps = self._steps(rows, s_key)
+            if steps is None:
                 return False
-            time_key = next((k for k in TIME_KEYS if k in first), None)
-            step_list = list(map(itemgetter(step_key), rows))
-            if set(map(type, step_list)) != {int}:
-                return False
-            steps: IntArray = np.frombuffer(array("q", step_list), dtype=np.int64)
             times = None
-            if time_key is not None:
-                times = self._times(list(map(itemgetter(time_key), rows)))
+            if t_key is not None:
+                times = self._times(list(map(itemgetter(t_key), rows)))
                 if times is None:
                     return False
-            names = [k for k in keys if k not in META_KEYS]
             for key in keys:
-                if key in META_KEYS and key not in (step_key, time_key):
+                if key not in names and key not in (s_key, t_key):
                     list(map(itemgetter(key), rows))  # KeyError unless every row has the same keys
-            if names == [NESTED_KEY] and type(first[NESTED_KEY]) is dict:
+            if names == (NESTED_KEY,) and type(first[NESTED_KEY]) is dict:
                 source = list(map(itemgetter(NESTED_KEY), rows))
-                names = list(first[NESTED_KEY])
+                names = tuple(first[NESTED_KEY])
                 if sum(map(len, source)) != count * len(names):
                     return False
             else:
@@ -227,6 +252,7 @@ class _Reader:
         for line in lines:
             if not line.strip():
                 continue
+            position = report.rows_read
             report.rows_read += 1
             row = loads_lenient(line)
             if row is INVALID:
@@ -235,18 +261,22 @@ class _Reader:
             if not isinstance(row, dict):
                 report.skip("not a JSON object")
                 continue
-            step_key = next((k for k in STEP_KEYS if k in row), None)
-            step = None if step_key is None else as_step(row[step_key])
+            s_key, t_key, names = self._shape(row)
+            step = position if self.positional else None if s_key is None else as_step(row[s_key])
             if step is None:
                 report.skip("no step")
                 continue
-            time_key = next((k for k in TIME_KEYS if k in row), None)
-            time_ns = None if time_key is None else self.axis.to_ns(row[time_key])
+            time_ns = None
+            if t_key is not None and row[t_key] is not None:
+                time_ns = self.axis.to_ns(row[t_key])
+                if time_ns is None:  # not a time, or outside int64 nanoseconds (1677..2262)
+                    report.skip("invalid timestamp")
+                    continue
             used = False
-            for name, value in row_metrics(row):
+            for name, value in row_metrics(row, names, report):
                 used = self.columns.add(name, value, step, time_ns) or used
             if not used:
                 report.skip("no usable metric")
 
 
-__all__ = ["FORMAT", "META_KEYS", "STEP_KEYS", "TIME_KEYS", "as_step", "read", "row_metrics"]
+__all__ = ["FORMAT", "read", "row_metrics"]

@@ -1,32 +1,57 @@
-"""MCAP recordings (`*.mcap`): JSON-encoded channels and protobuf channels with embedded schemas.
+"""MCAP recordings (`*.mcap`): JSON, protobuf, ROS 2 (CDR) and ROS 1 channels.
 
-Every message field becomes channel `<topic>.<field>` (leading `/` of the topic dropped, nested
-messages flattened to dotted names, repeated fields and bytes ignored, enums as state words) at the
-message's log time. Channels in other encodings (ROS 1/2, CDR, ...) are skipped and counted.
+Every numeric or text field of every message becomes channel `<topic>.<field path>` (leading `/` of
+the topic dropped, nested messages by dotted path, arrays by index up to a cap, byte arrays left
+out, enums as state words, bools 0/1) at the message's log time. Read as a stream in file order:
+memory is bounded by one record and one decompressed chunk (each at most `MAX_RECORD_BYTES`); a
+chunk claiming more, a message that cannot be decoded, a channel whose schema cannot be parsed and a
+log time beyond int64 nanoseconds are skipped and counted, never fatal.
 """
 
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterator
+from dataclasses import replace
+from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO, cast
 
-from google.protobuf.descriptor import FieldDescriptor
-from google.protobuf.message import DecodeError, Message
-from mcap.exceptions import McapError
-from mcap.reader import NonSeekingReader
-from mcap_protobuf.decoder import DecoderFactory
+import lz4.frame
+import zstandard
+from mcap.exceptions import McapError, RecordLengthLimitExceeded
+from mcap.records import Channel, Chunk, Message, Schema
+from mcap.stream_reader import StreamReader, breakup_chunk
 
 from metrics_build.channels import SourceReport
 from metrics_build.sources._columns import ColumnSet
-from metrics_build.sources._flatten import flatten
-from metrics_build.sources._io import loads_lenient, paused_gc
+from metrics_build.sources._io import paused_gc
+from metrics_build.sources._mcap_decode import DECODE_ERRORS, Decode, Decoders
+from metrics_build.sources._numbers import INT64_MAX
 from metrics_build.sources._options import FileData, SourceOptions
 
 FORMAT = "mcap"
-_SKIPPED_MESSAGES = frozenset(("google.protobuf.Timestamp", "google.protobuf.Duration"))
-Decode = Callable[[bytes], Iterator[tuple[str, Any]]]
+MAX_RECORD_BYTES = 256 << 20
+_TOO_BIG = f"MCAP chunk larger than {MAX_RECORD_BYTES >> 20} MiB"
+# The mcap package signals damage with many exception types (its own, struct.error, ValueError,
+# EOFError...); anything it raises while reading records means "the rest is unreadable".
+_DAMAGE = (McapError, struct.error, ValueError, EOFError, IndexError, KeyError, RuntimeError, OverflowError,
+           MemoryError, zstandard.ZstdError)
+
+
+class _Capped:
+    """A binary file whose reads never ask for more than what is left in it.
+
+    The mcap reader reads a length field and then that many bytes; a damaged field claiming
+    terabytes would otherwise make the file object allocate a buffer of that size up front.
+    """
+
+    def __init__(self, stream: BinaryIO, size: int) -> None:
+        self._stream = stream
+        self._size = size
+
+    def read(self, length: int = -1) -> bytes:
+        left = max(self._size - self._stream.tell(), 0)
+        return self._stream.read(left if length < 0 else min(length, left))
 
 
 def read(path: Path, rel: str, options: SourceOptions) -> FileData:
@@ -36,90 +61,110 @@ def read(path: Path, rel: str, options: SourceOptions) -> FileData:
         OSError: The file cannot be opened or read.
     """
     report = SourceReport(path=rel, format=FORMAT)
-    columns = ColumnSet(rel, report)
     size = path.stat().st_size
     if size == 0:
         return FileData(report=report)
-    factory = DecoderFactory()
-    decoders: dict[int, Decode | str] = {}
+    reader = _Reader(ColumnSet(rel, report))
     with path.open("rb") as stream, paused_gc():
         try:
-            # Streaming (not seeking via the summary) reads messages in file order and still
-            # yields everything before a truncation; no record can be larger than the file.
-            reader = NonSeekingReader(stream, record_size_limit=size)
-            for schema, channel, message in reader.iter_messages(log_time_order=False):
-                report.rows_read += 1
-                decode = decoders.get(channel.id)
-                if decode is None:
-                    decode = decoders[channel.id] = _decoder(factory, schema, channel.message_encoding)
-                if isinstance(decode, str):
-                    report.skip(decode)
-                    continue
-                _message(decode, message.data, channel.topic.lstrip("/"), message.log_time, columns)
-        # The mcap package signals damage with many exception types (its own, struct.error,
-        # ValueError, EOFError...); anything it raises here means "the rest is unreadable".
-        except (McapError, struct.error, ValueError, EOFError, IndexError, KeyError, RuntimeError) as exc:
+            capped = cast(IO[bytes], _Capped(stream, size))  # the reader only ever calls read()
+            records = StreamReader(capped, emit_chunks=True, record_size_limit=min(size, MAX_RECORD_BYTES)).records
+            for record in records:
+                if isinstance(record, Chunk):
+                    for inner in _chunk_records(record, report):
+                        reader.record(inner)
+                else:
+                    reader.record(record)
+        except RecordLengthLimitExceeded:
+            report.rows_read += 1
+            report.skip(f"MCAP record larger than {MAX_RECORD_BYTES >> 20} MiB (rest of the file not read)")
+        except _DAMAGE as exc:
             report.rows_read += 1
             report.skip(f"damaged MCAP data ({type(exc).__name__})")
-    return FileData(report=report, channels=columns.finish(options.nonfinite))
+    return FileData(report=report, channels=reader.columns.finish(options.nonfinite))
 
 
-def _message(decode: Decode, data: bytes, topic: str, log_time: int, columns: ColumnSet) -> None:
+def _chunk_records(chunk: Chunk, report: SourceReport) -> list[Any]:
+    """The records inside `chunk`, decompressed within its declared size; [] (counted) if unusable."""
+    if chunk.uncompressed_size > MAX_RECORD_BYTES:
+        report.rows_read += 1
+        report.skip(_TOO_BIG)
+        return []
     try:
-        fields = list(decode(data))
-    except (DecodeError, TypeError):
-        columns.report.skip("undecodable message")
-        return
-    used = False
-    for name, value in fields:
-        used = columns.add(f"{topic}.{name}", value, None, log_time) or used
-    if not used:
-        columns.report.skip("no usable value")
+        data = _decompress(chunk)
+        if len(data) != chunk.uncompressed_size:
+            raise ValueError("size differs from the declared one")
+        return breakup_chunk(replace(chunk, compression="", data=data))
+    except (*_DAMAGE, MemoryError) as exc:
+        report.rows_read += 1
+        report.skip(f"damaged MCAP chunk ({type(exc).__name__})")
+        return []
 
 
-def _decoder(factory: DecoderFactory, schema: Any, encoding: str) -> Decode | str:
-    if encoding == "json":
-        return _json_fields
-    if encoding == "protobuf":
+def _decompress(chunk: Chunk) -> bytes:
+    # Never more than one byte past the declared size: a chunk lying about its size cannot make
+    # the reader allocate what its compressed data would expand to.
+    limit = chunk.uncompressed_size + 1
+    if chunk.compression == "":
+        return chunk.data
+    if chunk.compression == "zstd":
+        parts = []
+        total = 0
+        with zstandard.ZstdDecompressor().stream_reader(BytesIO(chunk.data), read_across_frames=True) as source:
+            while total < limit and (piece := source.read(limit - total)):
+                parts.append(piece)
+                total += len(piece)
+        return b"".join(parts)
+    if chunk.compression == "lz4":
+        return bytes(lz4.frame.LZ4FrameDecompressor().decompress(chunk.data, max_length=limit))
+    raise McapError(f"unsupported compression {chunk.compression!r}")
+
+
+class _Reader:
+    """Schemas, channels and per-channel decoders seen so far; messages into columns."""
+
+    def __init__(self, columns: ColumnSet) -> None:
+        self.columns = columns
+        self.report = columns.report
+        self.decoders = Decoders()
+        self.schemas: dict[int, Schema] = {}
+        self.channels: dict[int, Channel] = {}
+        self.decode: dict[int, Decode | str] = {}
+
+    def record(self, record: Any) -> None:
+        if isinstance(record, Message):
+            self.message(record)
+        elif isinstance(record, Schema):
+            self.schemas[record.id] = record
+        elif isinstance(record, Channel):
+            self.channels[record.id] = record
+
+    def message(self, message: Message) -> None:
+        report = self.report
+        report.rows_read += 1
+        channel = self.channels.get(message.channel_id)
+        if channel is None:
+            report.skip("message on an unknown channel")
+            return
+        if message.log_time > INT64_MAX:
+            report.skip("log time beyond int64 nanoseconds")
+            return
+        decode = self.decode.get(channel.id)
+        if decode is None:
+            schema = self.schemas.get(channel.schema_id) if channel.schema_id else None
+            decode = self.decode[channel.id] = self.decoders.for_channel(schema, channel.message_encoding)
+        if isinstance(decode, str):
+            report.skip(decode)
+            return
+        topic = channel.topic.lstrip("/")
+        prefix = f"{topic}." if topic else ""
         try:
-            parse = factory.decoder_for(encoding, schema)
-        except (McapError, TypeError, ValueError, DecodeError):
-            parse = None
-        if parse is None:
-            return "protobuf channel without a usable schema"
-        return lambda data: proto_fields(parse(data))
-    return f"unsupported message encoding {encoding or '(none)'}"
-
-
-def _json_fields(data: bytes) -> Iterator[tuple[str, Any]]:
-    document = loads_lenient(data)
-    if not isinstance(document, dict):
-        raise TypeError("not a JSON object")
-    return flatten(document)
-
-
-def proto_fields(message: Message, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(dotted name, value) for every scalar field of a protobuf message, defaults included."""
-    field: Any
-    for field in message.DESCRIPTOR.fields:
-        if _is_repeated(field):
-            continue
-        name = f"{prefix}{field.name}"
-        if field.type == FieldDescriptor.TYPE_MESSAGE:
-            kind = field.message_type.full_name if field.message_type is not None else ""
-            if message.HasField(field.name) and kind not in _SKIPPED_MESSAGES:
-                yield from proto_fields(getattr(message, field.name), f"{name}.")
-        elif field.type == FieldDescriptor.TYPE_ENUM:
-            number = getattr(message, field.name)
-            value = field.enum_type.values_by_number.get(number) if field.enum_type is not None else None
-            yield name, value.name if value is not None else str(number)
-        elif field.type != FieldDescriptor.TYPE_BYTES:
-            yield name, getattr(message, field.name)
-
-
-def _is_repeated(field: Any) -> bool:
-    # protobuf >= 5 offers `is_repeated`; `label` is the older spelling.
-    flag = getattr(field, "is_repeated", None)
-    if flag is not None:
-        return bool(flag)
-    return bool(field.label == FieldDescriptor.LABEL_REPEATED)
+            fields = list(decode(message.data, report))
+        except DECODE_ERRORS:
+            report.skip(f"undecodable message on {topic or '(no topic)'}")
+            return
+        used = False
+        for name, value in fields:
+            used = self.columns.add(prefix + name, value, None, message.log_time) or used
+        if not used:
+            report.skip("no usable value")

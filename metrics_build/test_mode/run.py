@@ -13,17 +13,14 @@ import uuid
 from pathlib import Path
 
 from metrics_build import config as c
-from metrics_build.errors import InputError, InvalidMetricsError
+from metrics_build.errors import InputError
+from metrics_build.platform import LOGS_DIR, METRICS_FILE
 from metrics_build.sources import SourceOptions, load_logs
-from metrics_build.test_mode.compute import TestModeOutput, compute
-from metrics_build.validate import validate_job_metrics
-from metrics_build.wire import metrics_pb2 as pb
-from metrics_build.writer import JobMetricsWriter, write_atomic
+from metrics_build.test_mode.compute import compute
+from metrics_build.writer import JobMetricsWriter
 
 log = logging.getLogger("metrics_build.test_mode")
 
-OUTPUT_NAME = "metrics.binproto"
-LOGS_DIR = "logs"
 DEFAULT_JOB_ID = uuid.uuid5(uuid.NAMESPACE_URL, "https://metrics-build.invalid/test-mode")
 
 
@@ -59,29 +56,6 @@ def release_free_memory() -> None:
     trim(0)
 
 
-def build_message(output: TestModeOutput, job_id: uuid.UUID) -> pb.JobMetrics:
-    """The JobMetrics message of `output` (not validated yet)."""
-    return JobMetricsWriter(job_id).add_all(output).build()
-
-
-def write_message(msg: pb.JobMetrics, path: Path) -> int:
-    """Validate (every violation at once), serialize deterministically and write atomically.
-
-    This is `JobMetricsWriter.write` split in two, so that the caller can drop the loaded channels
-    between building the message and serializing it (the message holds its own copy of every series;
-    on a large log that lowers peak memory by the size of the channels).
-
-    Raises:
-        InvalidMetricsError: the platform would reject the message; nothing is written.
-    """
-    violations = validate_job_metrics(msg)
-    if violations:
-        raise InvalidMetricsError(violations)
-    payload = msg.SerializeToString(deterministic=True)
-    write_atomic(path, payload)
-    return len(payload)
-
-
 def run_test_mode(*, inputs: Path, outputs: Path, config_path: Path | None, job_id: uuid.UUID | None) -> int:
     """Compute the metrics of the logs under `inputs/logs` and write `outputs/metrics.binproto`.
 
@@ -102,11 +76,11 @@ def run_test_mode(*, inputs: Path, outputs: Path, config_path: Path | None, job_
     output = compute(config, loaded, config_dir=config_dir)
     counts = f"{len(output.metrics)} metrics, {len(output.data)} data, {len(output.events)} events"
     failures = output.python_failures
-    msg = build_message(output, job_id or DEFAULT_JOB_ID)
+    prepared = JobMetricsWriter(job_id or DEFAULT_JOB_ID).add_all(output).prepare()
     del loaded, output  # the channels' arrays are no longer needed: free them before serializing
     release_free_memory()
-    path = outputs / OUTPUT_NAME
-    size = write_message(msg, path)
+    path = outputs / METRICS_FILE
+    size = prepared.write(path)
     log.info("wrote %s: %s, %d bytes in %.2f s", path, counts, size, time.perf_counter() - started)
     if failures:
         log.warning("Python metrics failed (see their FAIL_BLOCK metrics): %s", ", ".join(failures))

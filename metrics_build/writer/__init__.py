@@ -41,6 +41,30 @@ def repeated_names(items: md_collection.MetricSet) -> list[str]:
     return sorted(n for n, count in Counter(output_names(items)).items() if count > 1)
 
 
+class Prepared:
+    """A built output, not yet validated or written: `JobMetricsWriter.write` split in two, so a caller
+    can drop its own large inputs (test mode's channels) between building and serializing; the message
+    holds its own copy of every series."""
+
+    def __init__(self, message: pb.JobMetrics) -> None:
+        self._message = message
+
+    def write(self, path: Path) -> int:
+        """Validate (every violation at once), serialize deterministically, write atomically; returns the
+        size in bytes.
+
+        Raises:
+            InvalidMetricsError: the platform (or one of our stricter rules) would reject it; nothing written.
+            OutputError: the file cannot be written.
+        """
+        violations = validate_job_metrics(self._message)
+        if violations:
+            raise InvalidMetricsError(violations)
+        payload = self._message.SerializeToString(deterministic=True)
+        write_atomic(path, payload)
+        return len(payload)
+
+
 class JobMetricsWriter:
     """Collects metrics, data and events for one job and writes them as a JobMetrics file.
 
@@ -84,6 +108,10 @@ class JobMetricsWriter:
         i = self.items
         return Packer(self.job_id).pack(i.metrics, i.data, i.events, status_override, i.imported)
 
+    def prepare(self, *, status_override: Status | None = None) -> Prepared:
+        """The built output, to validate and write later (see `Prepared`)."""
+        return Prepared(self.build(status_override=status_override))
+
     def violations(self) -> list[Violation]:
         """Every reason the platform (or one of our stricter rules) would reject the message."""
         return validate_job_metrics(self.build())
@@ -113,4 +141,4 @@ class JobMetricsWriter:
         return len(payload)
 
 
-__all__ = ["JobMetricsWriter", "output_names", "remove_stale_temporaries", "repeated_names", "write_atomic"]
+__all__ = ["JobMetricsWriter", "Prepared", "output_names", "remove_stale_temporaries", "repeated_names", "write_atomic"]

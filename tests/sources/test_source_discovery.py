@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,15 +106,46 @@ def test_no_logs_says_what_was_looked_for_where(tmp_path: Path) -> None:
     assert "mcap: (off)" in message and "csv: **/*.csv, **/*.tsv" in message
 
 
-def test_unreadable_files(tmp_path: Path) -> None:
-    # /proc/self/mem is a regular file that any user (root too) can open but not read at offset 0.
+@contextmanager
+def _unprivileged() -> Iterator[None]:
+    """Run the body with an unprivileged effective user (root reads files whatever their mode)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+
+
+def test_unreadable_files() -> None:
+    # A directory an unprivileged user can enter, holding a file nobody may read.
+    root = Path(tempfile.mkdtemp(prefix="mb-unreadable-"))
+    try:
+        root.chmod(0o755)
+        write_text(root / "metrics.jsonl", '{"step": 1, "x": 1}\n').chmod(0o000)
+        with _unprivileged(), pytest.raises(
+                InputError, match=r"^no readable log in .*: 1 found, none could be read \(metrics.jsonl: "):
+            load_logs(root, SourceOptions())
+        write_text(root / "ok.csv", "a\n1\n").chmod(0o644)
+        with _unprivileged():
+            loaded = load_logs(root, SourceOptions())
+        assert [r.path for r in loaded.reports] == ["metrics.jsonl", "ok.csv"]
+        assert dict(loaded.reports[0].skip_reasons) == {"unreadable file (Permission denied)": 1}
+    finally:
+        shutil.rmtree(root)
+
+
+def test_a_link_leading_outside_the_logs_is_not_followed(tmp_path: Path) -> None:
+    # Today's system file must not be copied into the output: the link is listed, never read.
     (tmp_path / "metrics.jsonl").symlink_to("/proc/self/mem")
-    with pytest.raises(InputError, match=r"^no readable log in .*: 1 found, none could be read \(metrics.jsonl: "):
+    with pytest.raises(InputError, match=r"^no log found in .*; not read: 1 \(see the warnings above\)$"):
         load_logs(tmp_path, SourceOptions())
     write_text(tmp_path / "ok.csv", "a\n1\n")
     loaded = load_logs(tmp_path, SourceOptions())
-    assert [r.path for r in loaded.reports] == ["metrics.jsonl", "ok.csv"]
-    assert dict(loaded.reports[0].skip_reasons) == {"unreadable file (Input/output error)": 1}
+    assert [(r.path, r.format) for r in loaded.reports] == [("ok.csv", "csv"), ("metrics.jsonl", "-")]
+    assert dict(loaded.reports[1].skip_reasons) == {"symbolic link leading outside logs/ (not followed)": 1}
 
 
 def test_a_directory_named_like_a_log_is_not_read(tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ def test_topics_fields_and_events(tmp_path: Path) -> None:
         _emission("stop", 2_700, {"severity": 1}, event=True),
     ])
     loaded = load(tmp_path)
-    assert list(loaded.channels) == ["ego.speed", "ego.position.x", "ego.position.y", "controller.state"]
+    assert list(loaded.channels) == ["ego.speed", "ego.position.x", "ego.position.y", "ego.tags.0", "controller.state"]
+    assert values(loaded.channels["ego.tags.0"]) == ["a"]  # lists by index
     assert values(loaded.channels["ego.speed"]) == [1.5, 2.5]
     assert times(loaded.channels["ego.speed"]) == [1_000, 2_000]
     assert loaded.channels["ego.speed"].steps is None
@@ -53,7 +54,7 @@ def test_malformed_lines_are_counted(tmp_path: Path) -> None:
         {"$metadata": {"timestamp": 5}, "$data": {"speed": 1.0}},
         _emission("ego", 6, [1, 2]),
         _emission("ego", "yesterday", {"speed": 1.0}),  # type: ignore[arg-type]
-        _emission("ego", 8, {"list": [1]}),
+        _emission("ego", 8, {"nothing": None, "empty": {}}),
         _emission("ego", 9, {"speed": 2.0}),
     ])
     loaded = load(tmp_path)

@@ -51,7 +51,7 @@ def test_malformed_rows_are_skipped_and_counted_never_abort(tmp_path: Path) -> N
         "[1, 2, 3]",                          # not an object
         {"loss": 0.8},                        # no step
         {"step": "three", "loss": 0.8},       # step not a number
-        {"step": 4, "note": None, "tags": [1, 2]},  # nothing usable
+        {"step": 4, "note": None, "tags": {}},  # nothing usable
         "",                                   # blank lines are not rows
         "   ",
         {"step": 5.0, "loss": 0.7},           # integral float step is fine

@@ -66,7 +66,9 @@ def test_protobuf_and_json_channels(tmp_path: Path) -> None:
     (tmp_path / "run.mcap").write_bytes(_mcap())
     loaded = load(tmp_path)
     ch = loaded.channels
-    assert list(ch) == ["ego.speed", "ego.count", "ego.label", "ego.inner.x", "ego.mode", "ctl.cpu", "ctl.mode.name"]
+    assert list(ch) == ["ego.speed", "ego.count", "ego.label", "ego.inner.x", "ego.mode", "ego.history.0",
+                        "ego.history.1", "ctl.cpu", "ctl.mode.name"]
+    assert values(ch["ego.history.1"]) == [2.0, 2.0, 2.0]  # repeated fields by index; bytes left out
     assert values(ch["ego.speed"]) == [0.0, 1.5, 3.0] and times(ch["ego.speed"]) == [1_000, 1_001, 1_002]
     assert values(ch["ego.count"]) == [0.0, 1.0, 2.0]
     assert ch["ego.label"].kind is ChannelKind.STATE and values(ch["ego.label"]) == ["nominal", "DEGRADED", "fault"]
@@ -75,7 +77,7 @@ def test_protobuf_and_json_channels(tmp_path: Path) -> None:
     assert values(ch["ctl.cpu"]) == [0.5] and times(ch["ctl.cpu"]) == [2_000]
     report = loaded.reports[0]
     assert (report.format, report.rows_read, report.rows_skipped) == ("mcap", 5, 1)
-    assert dict(report.skip_reasons) == {"unsupported message encoding cdr": 1}
+    assert dict(report.skip_reasons) == {"cdr channel without a schema": 1}
 
 
 def test_malformed_json_messages_and_nonfinite_values(tmp_path: Path) -> None:
@@ -83,7 +85,7 @@ def test_malformed_json_messages_and_nonfinite_values(tmp_path: Path) -> None:
                                                b'{"cpu": Infinity}', b'{"cpu": 0.25}']))
     dropped = load(tmp_path, DROP)
     assert values(dropped.channels["ctl.cpu"]) == [1e308, 0.25]
-    assert dropped.reports[0].skip_reasons["undecodable message"] == 2
+    assert dropped.reports[0].skip_reasons["undecodable message on ctl"] == 2
     assert dropped.reports[0].values_dropped == {"non-finite value": 2}
     kept = values(load(tmp_path, KEEP).channels["ctl.cpu"])
     assert kept[0] == 1e308 and math.isnan(kept[1]) and kept[2:] == [math.inf, 0.25]

@@ -14,7 +14,8 @@ from oracle import assert_resim_accepts
 from metrics_build.channels import Channel, ChannelKind, Episode, Loaded, LogEvent, SourceReport
 from metrics_build.config import MetricsConfig, parse_config_text
 from metrics_build.test_mode.compute import compute
-from metrics_build.test_mode.run import DEFAULT_JOB_ID, build_message, write_message
+from metrics_build.test_mode.run import DEFAULT_JOB_ID
+from metrics_build.writer import JobMetricsWriter
 
 T0_NS = 1_700_000_000_000_000_000
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,5 +105,5 @@ def run(cfg: MetricsConfig, logs: Loaded, tmp_path: Path, *, config_dir: Path | 
     """Compute, write through the real writer and validator, and have ReSim's library accept the file."""
     out = compute(cfg, logs, config_dir=config_dir)
     path = tmp_path / "metrics.binproto"
-    write_message(build_message(out, DEFAULT_JOB_ID), path)
+    JobMetricsWriter(DEFAULT_JOB_ID).add_all(out).prepare().write(path)
     return Output(assert_resim_accepts(path), path)
