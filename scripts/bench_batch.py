@@ -164,7 +164,7 @@ def list_urls(inputs: Path) -> list[str]:
             base = f"{prefix}/jobs/{job['jobID']}"
             plan = plan_downloads(client.list_all(f"{base}/metrics", "metrics"),
                                   client.list_all(f"{base}/metricsData", "metricsData"))
-            urls += [url for _, _, url in plan]
+            urls += [p.url for p in plan]
     return urls
 
 
