@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from metrics_build.validation.context import Context, Violation, enum_name, known_values, label, uuid_int
+from metrics_build.validation.context import Checks, Violation, enum_name, known_values, label, uuid_int
 from metrics_build.validation.data_rules import check_data, check_index_cycles
 from metrics_build.validation.metric_rules import check_enum, check_event, check_metric
 from metrics_build.wire import metrics_pb2 as pb
@@ -64,7 +64,7 @@ class _IdHolder(Protocol):
     name: str
 
 
-def _check_ids(ctx: Context, kind: str, items: Sequence[_IdHolder], ids: Sequence[str],
+def _check_ids(ctx: Checks, kind: str, items: Sequence[_IdHolder], ids: Sequence[str],
                rules: tuple[str, str, str]) -> None:
     """Valid, unique-as-text and unique-as-UUID ids; `rules` = (valid, unique text, unique value)."""
     valid_rule, text_rule, value_rule = rules
@@ -85,7 +85,7 @@ def _check_ids(ctx: Context, kind: str, items: Sequence[_IdHolder], ids: Sequenc
         by_value.setdefault(value, where)
 
 
-def _check_names(ctx: Context, kind: str, rule: str, named: Sequence[tuple[int, str]]) -> None:
+def _check_names(ctx: Checks, kind: str, rule: str, named: Sequence[tuple[int, str]]) -> None:
     first: dict[str, int] = {}
     for position, name in named:
         if name in first:
@@ -94,7 +94,7 @@ def _check_names(ctx: Context, kind: str, rule: str, named: Sequence[tuple[int, 
         first.setdefault(name, position)
 
 
-def _check_job(ctx: Context) -> None:
+def _check_job(ctx: Checks) -> None:
     msg = ctx.msg
     if not msg.HasField("job_id"):
         ctx.add("6 job.id", "job", "job_id is not set")
@@ -105,7 +105,7 @@ def _check_job(ctx: Context) -> None:
     check_enum(ctx, "job", "9 job.status", "metrics_status", msg.metrics_status, pb.MetricStatus, _STATUSES)
 
 
-def _check_metric_job_ids(ctx: Context) -> None:
+def _check_metric_job_ids(ctx: Checks) -> None:
     job = ctx.msg.job_id
     if uuid_int(job.id.data) is None:
         return  # rule 6 already failed; every comparison would repeat it
@@ -115,7 +115,7 @@ def _check_metric_job_ids(ctx: Context) -> None:
                     f"job_id {metric.job_id.id.data!r} is not the file's job_id {job.id.data!r}")
 
 
-def _check_events(ctx: Context) -> None:
+def _check_events(ctx: Checks) -> None:
     events = ctx.msg.events
     _check_names(ctx, "event", "14 event.name-unique", [(i, e.name) for i, e in enumerate(events)])
     for position, event in enumerate(events):
@@ -135,7 +135,7 @@ def validate_job_metrics(msg: pb.JobMetrics) -> list[Violation]:
     Returns:
         All violations; empty when the message is valid. Never raises on message content.
     """
-    ctx = Context(msg)
+    ctx = Checks(msg)
     metrics = msg.job_level_metrics.metrics
     _check_ids(ctx, "data", msg.metrics_data, [d.metrics_data_id.id.data for d in msg.metrics_data],
                ("1 data.id", "2 data.duplicate-id", "extra:data.duplicate-uuid"))

@@ -23,7 +23,7 @@ from metrics_build import model as m
 from metrics_build.batch import metric_parts as mp
 from metrics_build.batch.aggregate import CategoryCounts, Sample, Summary
 from metrics_build.batch.declared import Fold, HistogramFold, PassRateFold, ScalarStatFold, fold_for
-from metrics_build.batch.discovery import Discovery, ScalarEntries, global_edges
+from metrics_build.batch.discovery import FirstPass, ScalarEntries, global_edges
 from metrics_build.batch.tally import Tally
 from metrics_build.config import (
     BatchHistogramSpec,
@@ -58,7 +58,7 @@ def per_test_name(scalar: str) -> str:
     return f"{scalar}: per test"
 
 
-def histogram_folds(discovery: Discovery, section: BatchSection, *, judged: bool) -> list[HistogramFold]:
+def histogram_folds(discovery: FirstPass, section: BatchSection, *, judged: bool) -> list[HistogramFold]:
     """The default histograms (second pass), one per exported numeric channel with a finite value.
 
     `judged=False` (summary layout) marks them RAW: no threshold judges them.
@@ -77,7 +77,7 @@ def histogram_folds(discovery: Discovery, section: BatchSection, *, judged: bool
 # -- the per-statistic layout (the layout before; `default_layout = "per_statistic"`) -------------------
 
 
-def per_statistic(tally: Tally, discovery: Discovery, section: BatchSection) -> list[Fold]:
+def per_statistic(tally: Tally, discovery: FirstPass, section: BatchSection) -> list[Fold]:
     """The aggregations of the per-statistic layout, in output order, histograms excluded (second pass)."""
     status_spec = StatusCountsSpec(kind="status_counts", name=STATUS_COUNTS_METRIC,
                                    description="tests per conflated status")
@@ -204,7 +204,7 @@ def per_test_bars(name: str, entries: ScalarEntries, duplicated: set[str]) -> m.
                             y_axis_name=name, description=f"{name!r} in each of {len(rows)} tests, with its status")
 
 
-def scalar_table(discovery: Discovery, tally: Tally) -> m.Metric | None:
+def scalar_table(discovery: FirstPass, tally: Tally) -> m.Metric | None:
     """A markdown table of every scalar's statistics across tests; None when there is no scalar."""
     names = discovery.scalar_names()
     if not names:
@@ -223,7 +223,7 @@ def scalar_table(discovery: Discovery, tally: Tally) -> m.Metric | None:
                         description=f"statistics of {_plural(len(names), 'scalar metric')} across {tally.count} tests")
 
 
-def summary_layout(tally: Tally, discovery: Discovery, section: BatchSection, names: m.Names) -> list[m.Metric]:
+def summary_layout(tally: Tally, discovery: FirstPass, section: BatchSection, names: m.Names) -> list[m.Metric]:
     """The metrics of the summary layout, histograms excluded (second pass). Scalar metrics keep their
     test-level names unless a fixed name of this layout has it (then `name (2)`)."""
     metrics = [status_counts(tally), pass_rate(tally)]

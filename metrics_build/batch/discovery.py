@@ -79,7 +79,7 @@ class Extent:
 
 
 @dataclass
-class Discovery:
+class FirstPass:
     """The first pass of the defaults: scalars by name and exported channels' extents."""
 
     scalars: dict[str, ScalarEntries] = field(default_factory=dict)
@@ -107,7 +107,7 @@ class Discovery:
             if channel is not None and series.numeric:
                 self.extents.setdefault(channel, Extent()).update(series.values)
 
-    def merge(self, other: Discovery) -> None:
+    def merge(self, other: FirstPass) -> None:
         """Fold in a later shard."""
         for name, entries in other.scalars.items():
             self.scalars.setdefault(name, ScalarEntries()).extend(entries)
@@ -140,4 +140,4 @@ def global_edges(extent: Extent, buckets: int) -> list[float] | None:
     return [float(e) for e in edges]
 
 
-__all__ = ["Discovery", "Extent", "ScalarEntries", "global_edges"]
+__all__ = ["Extent", "FirstPass", "ScalarEntries", "global_edges"]

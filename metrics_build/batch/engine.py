@@ -15,7 +15,7 @@ from pathlib import Path
 from metrics_build import model as m
 from metrics_build.batch import defaults
 from metrics_build.batch.declared import Fold, HistogramFold, fold_for
-from metrics_build.batch.discovery import Discovery
+from metrics_build.batch.discovery import FirstPass
 from metrics_build.batch.python import BatchTests, PythonEntries
 from metrics_build.batch.tally import Tally
 from metrics_build.config import BatchSection
@@ -42,14 +42,14 @@ class Aggregator:
     config_dir: Path | None = None
     tally: Tally = field(default_factory=Tally)
     folds: list[Fold] = field(default_factory=list)
-    discovery: Discovery | None = None
+    discovery: FirstPass | None = None
     python: PythonEntries = field(default_factory=PythonEntries)
 
     @classmethod
     def start(cls, section: BatchSection, config_dir: Path | None) -> Aggregator:
         """An empty aggregator for `section` (Python entries loaded now)."""
         folds = [fold_for(spec, section.nan_policy) for spec in section.metrics]
-        discovery = Discovery() if not section.metrics and section.use_defaults else None
+        discovery = FirstPass() if not section.metrics and section.use_defaults else None
         return cls(section=section, config_dir=config_dir, folds=folds, discovery=discovery,
                    python=PythonEntries.load(section.python, config_dir))
 

@@ -6,7 +6,7 @@ import logging
 import math
 from pathlib import Path
 
-from metrics_build.compare.records import Outcome, Scalar, TestRecord
+from metrics_build.compare.records import Outcome, Scalar, SideTest
 from metrics_build.model.enums import Status
 from metrics_build.platform import status_from_api
 from metrics_build.reader import read_test_record
@@ -20,7 +20,7 @@ def _status(value: Status | int | None) -> Status:
     return value if isinstance(value, Status) else Status.NOT_APPLICABLE
 
 
-def from_core(name: str, core: CoreRecord) -> TestRecord:
+def from_core(name: str, core: CoreRecord) -> SideTest:
     """The test `name` as a comparison sees it.
 
     Returns:
@@ -41,11 +41,11 @@ def from_core(name: str, core: CoreRecord) -> TestRecord:
                                       blocking=metric.blocking)
     if skipped:
         log.debug("%s: %d scalar metrics without a value or with a repeated name left out", name, skipped)
-    return TestRecord(name=name, outcome=Outcome.OK, status=_status(status_from_api(core.info.job_metrics_status)),
+    return SideTest(name=name, outcome=Outcome.OK, status=_status(status_from_api(core.info.job_metrics_status)),
                       scalars=scalars, job_id=core.info.job_id or None)
 
 
-def read_record(path: Path, name: str) -> TestRecord:
+def read_record(path: Path, name: str) -> SideTest:
     """The comparison record of the test whose `metrics.binproto` is at `path`.
 
     Raises:

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from metrics_build.compare.records import Outcome, Scalar, Side, TestRecord, is_failing
+from metrics_build.compare.records import Outcome, Scalar, Side, SideTest, is_failing
 from metrics_build.errors import InputError
 from metrics_build.model.enums import Status
 
@@ -92,8 +92,8 @@ class Pairing:
     """
 
     names: list[str]
-    baseline: dict[str, TestRecord]
-    candidate: dict[str, TestRecord]
+    baseline: dict[str, SideTest]
+    candidate: dict[str, SideTest]
     metrics: dict[str, MetricPairs]
 
     def only_in(self, side: str) -> list[str]:
@@ -117,8 +117,8 @@ class Pairing:
         return is_failing(record.status)
 
 
-def _collect(side: Side) -> dict[str, TestRecord]:
-    records: dict[str, TestRecord] = {}
+def _collect(side: Side) -> dict[str, SideTest]:
+    records: dict[str, SideTest] = {}
     for record in side.tests:
         if record.name in records:
             raise InputError(f"{side.label}: two tests named {record.name!r}; tests are matched by name")

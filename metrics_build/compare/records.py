@@ -43,7 +43,7 @@ class Scalar:
 
 
 @dataclass(frozen=True)
-class TestRecord:
+class SideTest:
     """One test of one side.
 
     Attributes:
@@ -69,7 +69,7 @@ class TestRecord:
 class Side:
     """One side of a comparison, its tests (any iterable, read once) and where they came from.
 
-    An API-backed side plugs in by yielding `TestRecord`s from a paged client.
+    An API-backed side plugs in by yielding `SideTest`s from a paged client.
 
     Attributes:
         label: Its role in messages ("baseline" or "candidate").
@@ -78,7 +78,7 @@ class Side:
     """
 
     label: str
-    tests: Iterable[TestRecord]
+    tests: Iterable[SideTest]
     source: str = ""
 
 

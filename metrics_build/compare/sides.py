@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics_build.compare.extract import read_record
-from metrics_build.compare.records import Outcome, Side, TestRecord
+from metrics_build.compare.records import Outcome, Side, SideTest
 from metrics_build.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -27,17 +27,17 @@ def _plain_name(name: object) -> bool:
     return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name
 
 
-def _read_test(root: Path, name: str) -> TestRecord:
+def _read_test(root: Path, name: str) -> SideTest:
     path = root / name / METRICS_FILE
     if not path.is_file():
-        return TestRecord(name=name, outcome=Outcome.ERRORED, reason=f"no {METRICS_FILE}")
+        return SideTest(name=name, outcome=Outcome.ERRORED, reason=f"no {METRICS_FILE}")
     if not path.resolve().is_relative_to(root.resolve()):
-        return TestRecord(name=name, outcome=Outcome.ERRORED, reason=f"{path} links outside {root}")
+        return SideTest(name=name, outcome=Outcome.ERRORED, reason=f"{path} links outside {root}")
     try:
         return read_record(path, name)
     except InputError as exc:
         log.warning("%s: left out as errored: %s", name, exc)
-        return TestRecord(name=name, outcome=Outcome.ERRORED, reason=str(exc))
+        return SideTest(name=name, outcome=Outcome.ERRORED, reason=str(exc))
 
 
 def _test_dirs(root: Path) -> list[str]:
@@ -56,7 +56,7 @@ def _manifest_tests(path: Path) -> dict[str, dict[str, Any]]:
     return tests
 
 
-def _from_manifest(root: Path, manifest: Path) -> Iterator[TestRecord]:
+def _from_manifest(root: Path, manifest: Path) -> Iterator[SideTest]:
     tests = _manifest_tests(manifest)
     for name in sorted(tests):
         record = tests[name]
@@ -64,9 +64,9 @@ def _from_manifest(root: Path, manifest: Path) -> Iterator[TestRecord]:
         error = record.get("error")
         reason = str(error) if error else f"local-batch status {status!r}"
         if status == _ERRORED:
-            yield TestRecord(name=name, outcome=Outcome.ERRORED, reason=reason)
+            yield SideTest(name=name, outcome=Outcome.ERRORED, reason=reason)
         elif status == _CANCELLED:
-            yield TestRecord(name=name, outcome=Outcome.CANCELLED, reason="never ran (the local batch was stopped)")
+            yield SideTest(name=name, outcome=Outcome.CANCELLED, reason="never ran (the local batch was stopped)")
         else:
             yield _read_test(root / TESTS_DIR, name)
     for name in _test_dirs(root / TESTS_DIR):
@@ -75,7 +75,7 @@ def _from_manifest(root: Path, manifest: Path) -> Iterator[TestRecord]:
             yield _read_test(root / TESTS_DIR, name)
 
 
-def _from_dirs(root: Path, names: list[str]) -> Iterator[TestRecord]:
+def _from_dirs(root: Path, names: list[str]) -> Iterator[SideTest]:
     for name in names:
         yield _read_test(root, name)
 

@@ -22,7 +22,7 @@ SCHEMA_VERSION = 1
 MANIFEST_NAME = "batch_manifest.json"
 
 
-class Status(StrEnum):
+class StepStatus(StrEnum):
     """How a step ended; `pending` until it has run (or for ever, if the run was stopped)."""
 
     PENDING = "pending"
@@ -55,7 +55,7 @@ class StepRecord:
         log: The captured stdout/stderr, relative to the output directory.
     """
 
-    status: Status = Status.PENDING
+    status: StepStatus = StepStatus.PENDING
     started: str | None = None
     finished: str | None = None
     duration_s: float | None = None
@@ -64,7 +64,7 @@ class StepRecord:
     output: str | None = None
     log: str | None = None
 
-    def ran(self, status: Status, started: datetime, finished: datetime, exit_code: int | None,
+    def ran(self, status: StepStatus, started: datetime, finished: datetime, exit_code: int | None,
             error: str | None) -> None:
         """Record a finished run."""
         self.status = status
@@ -100,7 +100,7 @@ class Manifest:
 
     def totals(self) -> dict[str, int]:
         """Count of tests per status, plus `total`."""
-        counts = {status.value: 0 for status in Status}
+        counts = {status.value: 0 for status in StepStatus}
         for record in self.tests.values():
             counts[record.status.value] += 1
         counts["total"] = len(self.tests)

@@ -38,8 +38,8 @@ from metrics_build.local_batch.discover import LocalTest, discover_tests
 from metrics_build.local_batch.manifest import (
     MANIFEST_NAME,
     Manifest,
-    Status,
     StepRecord,
+    StepStatus,
     iso,
     previous_manifest,
     utc_now,
@@ -122,14 +122,14 @@ def local_batch(settings: Settings, out: TextIO | None = None) -> int:
             _run_tests(settings, cases, layout, manifest, runner)
             _run_batch(settings, layout, manifest, runner)
             write_local_batch_report(root, {n: r.error or "failed" for n, r in manifest.tests.items()
-                                            if r.status is Status.FAILED})
+                                            if r.status is StepStatus.FAILED})
         finally:
             runner.close()
             shutil.rmtree(layout.work, ignore_errors=True)
     (out or sys.stdout).write(render_summary(manifest, root))
     if manifest.totals()["failed"]:
         return EXIT_TESTS_FAILED
-    if manifest.batch.status is Status.FAILED:
+    if manifest.batch.status is StepStatus.FAILED:
         return manifest.batch.exit_code or EXIT_TESTS_FAILED
     return EXIT_OK
 
@@ -185,7 +185,7 @@ def _start_manifest(settings: Settings, cases: list[LocalTest], layout: Layout, 
     for case in cases:
         record = StepRecord(output=f"tests/{case.name}/{METRICS_FILE}", log=f"logs/{case.name}.log")
         if not settings.force and (layout.tests / case.name / METRICS_FILE).is_file():
-            record.status = Status.SKIPPED
+            record.status = StepStatus.SKIPPED
             old = earlier.get(case.name) if isinstance(earlier, dict) else None
             if isinstance(old, dict):  # keep when the output was made
                 record.started, record.finished = old.get("started"), old.get("finished")
@@ -227,7 +227,7 @@ def _run_one(runner: Runner, case: LocalTest, settings: Settings, layout: Layout
 
 def _run_tests(settings: Settings, cases: list[LocalTest], layout: Layout, manifest: Manifest,
                runner: Runner) -> None:
-    todo = [case for case in cases if manifest.tests[case.name].status is Status.PENDING]
+    todo = [case for case in cases if manifest.tests[case.name].status is StepStatus.PENDING]
     (layout.work / "trash").mkdir()
     log.info("%d tests, %d to run (%s, %d workers)", len(cases), len(todo), runner.description,
              settings.max_workers)
@@ -241,7 +241,7 @@ def _run_tests(settings: Settings, cases: list[LocalTest], layout: Layout, manif
         for future in as_completed(futures):
             name = futures[future].name
             result = future.result()
-            manifest.tests[name].ran(Status.SUCCESS if result.ok else Status.FAILED, result.started,
+            manifest.tests[name].ran(StepStatus.SUCCESS if result.ok else StepStatus.FAILED, result.started,
                                      result.finished, result.exit_code, result.error)
             write_manifest(layout.manifest, manifest)
             bar.update(1)
@@ -259,8 +259,8 @@ def _run_batch(settings: Settings, layout: Layout, manifest: Manifest, runner: R
     from metrics_build.emulator import Emulator
 
     record = manifest.batch
-    if not any(r.status in (Status.SUCCESS, Status.SKIPPED) for r in manifest.tests.values()):
-        record.status, record.error = Status.SKIPPED, "no test produced metrics"
+    if not any(r.status in (StepStatus.SUCCESS, StepStatus.SKIPPED) for r in manifest.tests.values()):
+        record.status, record.error = StepStatus.SKIPPED, "no test produced metrics"
         write_manifest(layout.manifest, manifest)
         return
     inputs, staging = layout.work / "batch-inputs", layout.work / "batch"
@@ -283,7 +283,7 @@ def _run_batch(settings: Settings, layout: Layout, manifest: Manifest, runner: R
         _publish(staging, layout.batch, layout.work / "trash" / "batch")
     elif layout.batch.exists():  # an older batch result would no longer describe these tests
         shutil.rmtree(layout.batch)
-    record.ran(Status.SUCCESS if result.ok else Status.FAILED, result.started, result.finished,
+    record.ran(StepStatus.SUCCESS if result.ok else StepStatus.FAILED, result.started, result.finished,
                result.exit_code, result.error)
     write_manifest(layout.manifest, manifest)
 

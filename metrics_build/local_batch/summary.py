@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metrics_build.errors import InputError
-from metrics_build.local_batch.manifest import Manifest, Status
+from metrics_build.local_batch.manifest import Manifest, StepStatus
 from metrics_build.reader import read_job_metrics
 from metrics_build.validation.context import enum_name
 from metrics_build.wire import metrics_pb2 as pb
@@ -77,7 +77,7 @@ def outcomes_by_test(manifest: Manifest, output_dir: Path) -> dict[str, list[str
     outcomes: dict[str, list[str]] = {name: [] for name in OUTCOMES}
     for name, record in manifest.tests.items():
         summary = None
-        if record.status in (Status.SUCCESS, Status.SKIPPED) and record.output is not None:
+        if record.status in (StepStatus.SUCCESS, StepStatus.SKIPPED) and record.output is not None:
             summary = read_job_summary(output_dir / record.output)
         outcome = "failed" if summary is None else _OUTCOME_OF_STATUS.get(summary.status, "passed")
         outcomes[outcome].append(name)
@@ -100,7 +100,7 @@ def render_summary(manifest: Manifest, output_dir: Path) -> str:
         lines.append(f"  failed: {name}: {manifest.tests[name].error or 'no readable metrics'}")
     batch = manifest.batch
     batch_summary = read_job_summary(output_dir / batch.output) if batch.output else None
-    if batch.status is not Status.SUCCESS or batch_summary is None:
+    if batch.status is not StepStatus.SUCCESS or batch_summary is None:
         lines.append(f"batch: {batch.status.value}: {batch.error or 'no batch metrics'}")
     else:
         lines.append(f"batch: {batch_summary.status_name} ({len(batch_summary.metrics)} metrics) -> "

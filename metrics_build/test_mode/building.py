@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from metrics_build import model as m
 from metrics_build.test_mode import events as ev
-from metrics_build.test_mode.context import Context, fail_status, importance
+from metrics_build.test_mode.context import BuildContext, fail_status, importance
 
 
 @dataclass
@@ -45,14 +45,14 @@ def failure_of(spec: Any) -> m.FailureDefinition | None:
     return m.FailureDefinition(fails_above=spec.fails_above, fails_below=spec.fails_below)
 
 
-def verdict(ctx: Context, spec: Any, failure: m.FailureDefinition | None, values: npt.NDArray[Any]) -> m.Status:
+def verdict(ctx: BuildContext, spec: Any, failure: m.FailureDefinition | None, values: npt.NDArray[Any]) -> m.Status:
     """The metric status: failing severity if any of `values` fails, PASSED if none, base without limits."""
     if failure is None:
         return ctx.base_status
     return fail_status(spec.severity) if bool(failure.failing(values).any()) else m.Status.PASSED
 
 
-def point_statuses(ctx: Context, spec: Any, failure: m.FailureDefinition | None,
+def point_statuses(ctx: BuildContext, spec: Any, failure: m.FailureDefinition | None,
                    values: npt.NDArray[np.float64]) -> npt.NDArray[np.int8]:
     """Per-sample statuses: failing samples take the severity, the others PASSED (base without limits)."""
     if failure is None:
@@ -60,7 +60,7 @@ def point_statuses(ctx: Context, spec: Any, failure: m.FailureDefinition | None,
     return np.where(failure.failing(values), fail_status(spec.severity), m.Status.PASSED).astype(np.int8)
 
 
-def metric_event_style(ctx: Context, spec: Any, metric: m.Metric) -> ev.EventStyle:
+def metric_event_style(ctx: BuildContext, spec: Any, metric: m.Metric) -> ev.EventStyle:
     """Events of a metric with thresholds (`events = true`): linked to it, sharing its failing status."""
     return ev.EventStyle(name=spec.name, severity=spec.severity, importance=importance(spec.importance),
                          linked=[metric], max_events=100)

@@ -19,7 +19,7 @@ from metrics_build.errors import InvalidMetricsError
 from metrics_build.platform import INPUT_REPORT_METRIC
 from metrics_build.test_mode import events as ev
 from metrics_build.test_mode.auto import expand
-from metrics_build.test_mode.context import Context, importance
+from metrics_build.test_mode.context import BuildContext, importance
 from metrics_build.test_mode.episodes import with_episode_channels
 from metrics_build.test_mode.kinds import build
 from metrics_build.test_mode.plots import cased
@@ -44,7 +44,7 @@ def _event_style(spec: c.EventSpec, linked: Sequence[m.Metric]) -> ev.EventStyle
                          max_events=spec.max_events, metric_status=m.Status.RAW)
 
 
-def declared_events(ctx: Context, spec: c.EventSpec, linked: Sequence[m.Metric]) -> list[ev.PendingEvent]:
+def declared_events(ctx: BuildContext, spec: c.EventSpec, linked: Sequence[m.Metric]) -> list[ev.PendingEvent]:
     """The events of one `[[events]]` entry (none, with a log line, when its channel is missing)."""
     style = _event_style(spec, linked)
     try:
@@ -72,7 +72,7 @@ def compute(config: c.MetricsConfig, loaded: Loaded, *, config_dir: Path | None)
     """
     loaded = with_episode_channels(loaded)
     names = m.Names()
-    ctx = Context(loaded=loaded, names=names, max_plot_points=config.output.max_plot_points,
+    ctx = BuildContext(loaded=loaded, names=names, max_plot_points=config.output.max_plot_points,
                   base_status=m.Status.RAW if config.output.status_without_thresholds == "raw" else m.Status.PASSED,
                   export=config.output.export)
     for spec in config.metrics:

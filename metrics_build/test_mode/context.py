@@ -36,7 +36,7 @@ def matches(name: str, patterns: Sequence[str]) -> bool:
 
 
 @dataclass
-class Context:
+class BuildContext:
     """Shared state of one computation.
 
     Attributes:

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from metrics_build import model as m
 from metrics_build.channels import Channel, Episode, LogEvent
-from metrics_build.test_mode.context import Context, fail_status
+from metrics_build.test_mode.context import BuildContext, fail_status
 from metrics_build.test_mode.series import NS_PER_S
 
 log = logging.getLogger("metrics_build.test_mode")
@@ -76,7 +76,7 @@ def _cap(count: int, style: EventStyle) -> int:
     return count
 
 
-def threshold_events(ctx: Context, channel: Channel, failure: m.FailureDefinition,
+def threshold_events(ctx: BuildContext, channel: Channel, failure: m.FailureDefinition,
                      style: EventStyle) -> list[PendingEvent]:
     """One event per run of samples outside `failure`'s limits, each with a `peak` event metric."""
     values = channel.values
@@ -109,7 +109,7 @@ def threshold_events(ctx: Context, channel: Channel, failure: m.FailureDefinitio
     return out
 
 
-def state_events(ctx: Context, channel: Channel, states: npt.NDArray[np.str_], bad: Sequence[str],
+def state_events(ctx: BuildContext, channel: Channel, states: npt.NDArray[np.str_], bad: Sequence[str],
                  style: EventStyle) -> list[PendingEvent]:
     """One event per entry of `states` (already case-mapped) into one of the `bad` states."""
     starts, stops = runs(np.isin(states, np.asarray(list(bad), dtype=np.str_)))
@@ -126,7 +126,7 @@ def state_events(ctx: Context, channel: Channel, states: npt.NDArray[np.str_], b
     return out
 
 
-def episode_events(ctx: Context, episodes: Sequence[Episode], style: EventStyle) -> list[PendingEvent]:
+def episode_events(ctx: BuildContext, episodes: Sequence[Episode], style: EventStyle) -> list[PendingEvent]:
     """One event per episode at its end step; failed episodes take the style's severity."""
     many_envs = len({e.env_index for e in episodes}) > 1
     out: list[PendingEvent] = []
@@ -163,7 +163,7 @@ def _logged_status(fields: dict[str, object]) -> m.Status:
     return m.Status.PASSED
 
 
-def logged_events(ctx: Context, logged: Sequence[LogEvent], max_events: int) -> list[PendingEvent]:
+def logged_events(ctx: BuildContext, logged: Sequence[LogEvent], max_events: int) -> list[PendingEvent]:
     """The events the logs recorded (e.g. ReSim emissions with `event: true`), named `<name> #<k>`.
 
     Numeric fields become event metrics `<event>: <field>` (status RAW: a logged event never fails a

@@ -25,11 +25,11 @@ from metrics_build.test_mode.building import (
     point_statuses,
     verdict,
 )
-from metrics_build.test_mode.context import Context
+from metrics_build.test_mode.context import BuildContext
 from metrics_build.test_mode.reduce import NotApplicable, reduce_channel, unit_of
 
 
-def scalar(ctx: Context, spec: c.ScalarSpec) -> Built:
+def scalar(ctx: BuildContext, spec: c.ScalarSpec) -> Built:
     """A reduction of a channel, or an eval-runner result."""
     failure = failure_of(spec)
     if spec.result is not None:
@@ -48,7 +48,7 @@ def scalar(ctx: Context, spec: c.ScalarSpec) -> Built:
     return built
 
 
-def _result(ctx: Context, name: str, job: str | None) -> float:
+def _result(ctx: BuildContext, name: str, job: str | None) -> float:
     results = ctx.loaded.results
     jobs = [job] if job is not None else [j for j, values in results.items() if name in values]
     if not jobs or jobs[0] not in results or name not in results[jobs[0]]:
@@ -64,7 +64,7 @@ def _result(ctx: Context, name: str, job: str | None) -> float:
     return float(value)
 
 
-def double_summary(ctx: Context, spec: c.DoubleSummarySpec) -> Built:
+def double_summary(ctx: BuildContext, spec: c.DoubleSummarySpec) -> Built:
     """A reduction shown as one element of a double series: the sample itself for min/max/first/last."""
     channel = ctx.numeric(spec.channel)
     value = reduce_channel(spec.reduce, channel)
@@ -96,7 +96,7 @@ def _position(reduction: str, values: npt.NDArray[np.float64]) -> int | None:
     return None
 
 
-def bar_chart(ctx: Context, spec: c.BarChartSpec) -> Built:
+def bar_chart(ctx: BuildContext, spec: c.BarChartSpec) -> Built:
     """Bars of a reduction: one per channel, or one per episode (a series per channel)."""
     failure = failure_of(spec)
     channels = [ctx.channel(name) for name in spec.channels]
@@ -126,7 +126,7 @@ def bar_chart(ctx: Context, spec: c.BarChartSpec) -> Built:
     return Built([metric])
 
 
-def text(ctx: Context, spec: c.TextSpec) -> Built:
+def text(ctx: BuildContext, spec: c.TextSpec) -> Built:
     """Markdown text, followed by a summary table of `channels` when given."""
     from metrics_build.test_mode.report import channel_table
 
@@ -148,7 +148,7 @@ BUILDERS: dict[str, Any] = {
 }
 
 
-def build(ctx: Context, spec: c.MetricSpec) -> Built:
+def build(ctx: BuildContext, spec: c.MetricSpec) -> Built:
     """Run the builder of `spec.kind`; a `NotApplicable` becomes a NOT_APPLICABLE text metric."""
     try:
         built: Built = BUILDERS[spec.kind](ctx, spec)

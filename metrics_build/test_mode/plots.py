@@ -24,12 +24,12 @@ from metrics_build.test_mode.building import (
     point_statuses,
     verdict,
 )
-from metrics_build.test_mode.context import Context, fail_status
+from metrics_build.test_mode.context import BuildContext, fail_status
 from metrics_build.test_mode.reduce import NotApplicable
 from metrics_build.test_mode.series import axis_ns, change_indices, minmax_indices, take
 
 
-def double_over_time(ctx: Context, spec: c.DoubleOverTimeSpec) -> Built:
+def double_over_time(ctx: BuildContext, spec: c.DoubleOverTimeSpec) -> Built:
     """Channels over a timestamp index, decimated to `max_points`; thresholds judge every sample."""
     channels = [ctx.numeric(name) for name in spec.channels]
     failure = failure_of(spec)
@@ -57,7 +57,7 @@ def double_over_time(ctx: Context, spec: c.DoubleOverTimeSpec) -> Built:
     return built
 
 
-def line_plot(ctx: Context, spec: c.LinePlotSpec) -> Built:
+def line_plot(ctx: BuildContext, spec: c.LinePlotSpec) -> Built:
     """Each channel (y) against `x`: "step", "time" (seconds from the first sample) or a channel."""
     ys = [ctx.numeric(name) for name in spec.channels]
     failure = failure_of(spec)
@@ -95,7 +95,8 @@ def _origin(channels: Sequence[Channel]) -> int:
     return min(firsts)
 
 
-def _x_for(ctx: Context, x: str, ch: Channel, origin: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def _x_for(ctx: BuildContext, x: str, ch: Channel,
+           origin: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(x, y) arrays of equal length for one line."""
     if x == "time":
         assert ch.timestamps_ns is not None  # checked by _origin
@@ -114,7 +115,7 @@ def _x_for(ctx: Context, x: str, ch: Channel, origin: int) -> tuple[npt.NDArray[
     raise NotApplicable(f"channels {x!r} and {ch.name!r} share no timestamps or steps to pair samples")
 
 
-def histogram(ctx: Context, spec: c.HistogramSpec) -> Built:
+def histogram(ctx: BuildContext, spec: c.HistogramSpec) -> Built:
     """The channel's samples in fixed buckets; thresholds judge every sample."""
     channel = ctx.numeric(spec.channel)
     values = channel.values
@@ -146,7 +147,7 @@ def cased(values: npt.NDArray[Any], case: str) -> npt.NDArray[np.str_]:
     return arr
 
 
-def states_over_time(ctx: Context, spec: c.StatesOverTimeSpec) -> Built:
+def states_over_time(ctx: BuildContext, spec: c.StatesOverTimeSpec) -> Built:
     """State channels over a timestamp index; the metric fails when a failure state occurs."""
     channels = [ctx.channel(name) for name in spec.channels]
     for ch in channels:

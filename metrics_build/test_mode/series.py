@@ -21,11 +21,6 @@ IndexArray = npt.NDArray[np.intp]
 NS_PER_S = 1_000_000_000
 
 
-def has_time(channel: Channel) -> bool:
-    """True when the channel's x-axis is absolute time (it has timestamps)."""
-    return channel.timestamps_ns is not None
-
-
 def axis_ns(channel: Channel) -> IntArray:
     """Nanoseconds per sample: timestamps, else steps (or positions) as seconds from t = 0."""
     if channel.timestamps_ns is not None:

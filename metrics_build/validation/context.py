@@ -32,7 +32,7 @@ class Violation:
         return self.rule.startswith(EXTRA)
 
 
-class Context:
+class Checks:
     """Lookups built once per message, plus the growing list of violations (deduplicated, in order)."""
 
     def __init__(self, msg: pb.JobMetrics) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from metrics_build.validation.context import (
-    Context,
+    Checks,
     data_type_name,
     is_valid_uuid,
     known_values,
@@ -24,7 +24,7 @@ from metrics_build.wire import metrics_pb2 as pb
 _DATA_TYPES = known_values(pb.MetricsDataType)
 
 
-def check_data(ctx: Context, data: pb.MetricsData, position: int) -> None:
+def check_data(ctx: Checks, data: pb.MetricsData, position: int) -> None:
     """Every per-data rule for one MetricsData."""
     where = label("data", data.name, position)
     if data.data_type == pb.NO_DATA_TYPE:
@@ -46,7 +46,7 @@ def check_data(ctx: Context, data: pb.MetricsData, position: int) -> None:
     _check_elements(ctx, data, where)
 
 
-def _check_plain_series(ctx: Context, data: pb.MetricsData, where: str) -> None:
+def _check_plain_series(ctx: Checks, data: pb.MetricsData, where: str) -> None:
     if data.WhichOneof("data") != "series":
         ctx.add("29 data.series-member", where,
                 f"is not per-category but holds {data.WhichOneof('data') or 'no data'}, needs series")
@@ -54,7 +54,7 @@ def _check_plain_series(ctx: Context, data: pb.MetricsData, where: str) -> None:
     _check_one_series(ctx, data, data.series, where, "29 data", "series")
 
 
-def _check_one_series(ctx: Context, data: pb.MetricsData, series: pb.Series, where: str,
+def _check_one_series(ctx: Checks, data: pb.MetricsData, series: pb.Series, where: str,
                       rule: str, what: str) -> None:
     length = series_length(series)
     if length is None:
@@ -68,7 +68,7 @@ def _check_one_series(ctx: Context, data: pb.MetricsData, series: pb.Series, whe
                 f"{what} holds {member}, but data_type {data_type_name(data.data_type)} needs {needed}")
 
 
-def _check_per_category(ctx: Context, data: pb.MetricsData, where: str) -> None:
+def _check_per_category(ctx: Checks, data: pb.MetricsData, where: str) -> None:
     if data.WhichOneof("data") != "series_per_category":
         ctx.add("28 data.per-category-member", where,
                 f"is per-category but holds {data.WhichOneof('data') or 'no data'}, needs series_per_category")
@@ -93,7 +93,7 @@ def _check_per_category(ctx: Context, data: pb.MetricsData, where: str) -> None:
         ctx.add("extra:data.duplicate-category-name", where, f"category_names repeats {duplicates}")
 
 
-def _check_flags(ctx: Context, data: pb.MetricsData, where: str) -> None:
+def _check_flags(ctx: Checks, data: pb.MetricsData, where: str) -> None:
     indexed_type = data.data_type in INDEXED_TYPES
     if indexed_type and not data.is_indexed:
         ctx.add("extra:data.indexed-flag", where,
@@ -103,7 +103,7 @@ def _check_flags(ctx: Context, data: pb.MetricsData, where: str) -> None:
                 f"is_indexed is true but data_type {data_type_name(data.data_type)} is not an INDEXED_ type")
 
 
-def _check_index(ctx: Context, data: pb.MetricsData, where: str) -> None:
+def _check_index(ctx: Checks, data: pb.MetricsData, where: str) -> None:
     index_id = data.index_data_id.id.data
     if not is_valid_uuid(index_id):
         ctx.add("30 data.index-id", where, f"index_data_id {index_id!r} is not a valid UUID")
@@ -124,7 +124,7 @@ def _check_index(ctx: Context, data: pb.MetricsData, where: str) -> None:
                 f"{ctx.data_label(index_id)} has type {data_type_name(index.data_type)}")
 
 
-def _check_elements(ctx: Context, data: pb.MetricsData, where: str) -> None:
+def _check_elements(ctx: Checks, data: pb.MetricsData, where: str) -> None:
     for category, series in all_series(data):
         what = "series" if category is None else f"category {category!r}"
         member = series.WhichOneof("series")
@@ -139,7 +139,7 @@ def _check_elements(ctx: Context, data: pb.MetricsData, where: str) -> None:
                 ctx.add("extra:data.uuid-values", where, f"{what} holds invalid UUIDs {bad_ids}")
 
 
-def check_index_cycles(ctx: Context) -> None:
+def check_index_cycles(ctx: Checks) -> None:
     """Report each index cycle of two or more data once, at its first data in file order.
 
     Each data has at most one index, so the index links form a functional graph: one walk per
@@ -163,7 +163,7 @@ def check_index_cycles(ctx: Context) -> None:
         done.update(path)
 
 
-def _report_cycle(ctx: Context, cycle: list[str]) -> None:
+def _report_cycle(ctx: Checks, cycle: list[str]) -> None:
     if len(cycle) < 2:
         return  # a data that is its own index: reported by the per-data rule
     first = min(range(len(cycle)), key=lambda i: ctx.data_position[cycle[i]])

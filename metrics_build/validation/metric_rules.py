@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metrics_build.validation.context import Context, enum_name, is_valid_uuid, known_values, label
+from metrics_build.validation.context import Checks, enum_name, is_valid_uuid, known_values, label
 from metrics_build.validation.metric_values import check_values
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -30,7 +30,7 @@ def expected_member(metric_type: int) -> str:
     return _TYPE_MEMBER.get(metric_type, "image_metric_values")
 
 
-def check_enum(ctx: Context, where: str, rule: str, field: str, value: int, enum: object,
+def check_enum(ctx: Checks, where: str, rule: str, field: str, value: int, enum: object,
                known: frozenset[int]) -> None:
     """Zero is the platform's "unset" (rule `rule`); other unknown numbers are our extra rule."""
     if value == 0:
@@ -39,7 +39,7 @@ def check_enum(ctx: Context, where: str, rule: str, field: str, value: int, enum
         ctx.add("extra:enum.unknown-value", where, f"{field} {value} is not a known value")
 
 
-def check_metric(ctx: Context, metric: pb.Metric, position: int, event_metric_ids: set[str]) -> None:
+def check_metric(ctx: Checks, metric: pb.Metric, position: int, event_metric_ids: set[str]) -> None:
     """Every per-metric rule for one Metric (its id is checked with the other ids)."""
     where = label("metric", metric.name, position)
     if not metric.name:
@@ -68,7 +68,7 @@ def check_metric(ctx: Context, metric: pb.Metric, position: int, event_metric_id
                 f"but metric_values holds {member}")
 
 
-def check_event(ctx: Context, event: pb.Event, position: int) -> None:
+def check_event(ctx: Checks, event: pb.Event, position: int) -> None:
     """Every per-event rule for one Event (its id and name uniqueness are checked elsewhere)."""
     where = label("event", event.name, position)
     if not event.name:

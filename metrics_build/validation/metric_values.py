@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sized
 
-from metrics_build.validation.context import Context, data_type_name, is_nan, is_valid_uuid
+from metrics_build.validation.context import Checks, data_type_name, is_nan, is_valid_uuid
 from metrics_build.validation.pairs import PairRule, check_pair, referenced
 from metrics_build.validation.series import (
     ALL_SERIES_TYPES,
@@ -52,7 +52,7 @@ def _prefix(member: str) -> str:
     return f"{number} {slug}"
 
 
-def _lengths(ctx: Context, where: str, prefix: str, **lists: Sized) -> int:
+def _lengths(ctx: Checks, where: str, prefix: str, **lists: Sized) -> int:
     """Require equally long parallel lists; returns how many complete tuples there are."""
     sizes = {name: len(values) for name, values in lists.items()}
     if len(set(sizes.values())) > 1:
@@ -61,19 +61,19 @@ def _lengths(ctx: Context, where: str, prefix: str, **lists: Sized) -> int:
     return min(sizes.values())
 
 
-def _legend(ctx: Context, where: str, member: str, legend: Sized, series_count: int) -> None:
+def _legend(ctx: Checks, where: str, member: str, legend: Sized, series_count: int) -> None:
     if len(legend) and len(legend) != series_count:
         ctx.add(f"extra:{MEMBER_RULES[member][1]}.legend-length", where,
                 f"legend_series_names has {len(legend)} names for {series_count} series")
 
 
-def _failure(ctx: Context, where: str, member: str, failure: pb.DoubleFailureDefinition, what: str) -> None:
+def _failure(ctx: Checks, where: str, member: str, failure: pb.DoubleFailureDefinition, what: str) -> None:
     for field in ("fails_above", "fails_below"):
         if failure.HasField(field) and is_nan(getattr(failure, field)):
             ctx.add(f"extra:{MEMBER_RULES[member][1]}.failure-nan", where, f"{what}.{field} is NaN")
 
 
-def _double_summary(ctx: Context, where: str, v: pb.DoubleSummaryMetricValues) -> None:
+def _double_summary(ctx: Checks, where: str, v: pb.DoubleSummaryMetricValues) -> None:
     p = _prefix("double_metric_values")
     index = v.WhichOneof("index")
     allowed = {"timestamp_index": T, "uuid_index": U, "string_index": S}
@@ -92,7 +92,7 @@ def _double_summary(ctx: Context, where: str, v: pb.DoubleSummaryMetricValues) -
         _failure(ctx, where, "double_metric_values", v.failure_definition, "failure_definition")
 
 
-def _double_over_time(ctx: Context, where: str, v: pb.DoubleOverTimeMetricValues) -> None:
+def _double_over_time(ctx: Checks, where: str, v: pb.DoubleOverTimeMetricValues) -> None:
     member = "double_over_time_metric_values"
     p = _prefix(member)
     _lengths(ctx, where, p, doubles=v.doubles_over_time_data_id, statuses=v.statuses_over_time_data_id,
@@ -105,7 +105,7 @@ def _double_over_time(ctx: Context, where: str, v: pb.DoubleOverTimeMetricValues
     _legend(ctx, where, member, v.legend_series_names, len(v.doubles_over_time_data_id))
 
 
-def _line_plot(ctx: Context, where: str, v: pb.LinePlotMetricValues) -> None:
+def _line_plot(ctx: Checks, where: str, v: pb.LinePlotMetricValues) -> None:
     member = "line_plot_metric_values"
     p = _prefix(member)
     _lengths(ctx, where, p, x=v.x_doubles_data_id, y=v.y_doubles_data_id, statuses=v.statuses_data_id)
@@ -117,7 +117,7 @@ def _line_plot(ctx: Context, where: str, v: pb.LinePlotMetricValues) -> None:
     _legend(ctx, where, member, v.legend_series_names, len(v.y_doubles_data_id))
 
 
-def _bar_chart(ctx: Context, where: str, v: pb.BarChartMetricValues) -> None:
+def _bar_chart(ctx: Checks, where: str, v: pb.BarChartMetricValues) -> None:
     member = "bar_chart_metric_values"
     p = _prefix(member)
     _lengths(ctx, where, p, values=v.values_data_id, statuses=v.statuses_data_id)
@@ -127,7 +127,7 @@ def _bar_chart(ctx: Context, where: str, v: pb.BarChartMetricValues) -> None:
     _legend(ctx, where, member, v.legend_series_names, len(v.values_data_id))
 
 
-def _batchwise(ctx: Context, where: str, v: pb.BatchwiseBarChartMetricValues) -> None:
+def _batchwise(ctx: Checks, where: str, v: pb.BatchwiseBarChartMetricValues) -> None:
     p = _prefix("batchwise_bar_chart_metric_values")
     _lengths(ctx, where, p, values=v.values_data_id, times=v.times_data_id, statuses=v.statuses_data_id,
              categories=v.categories)
@@ -147,7 +147,7 @@ def _batchwise(ctx: Context, where: str, v: pb.BatchwiseBarChartMetricValues) ->
         check_pair(ctx, where, times_rule, times_ref, status_ref, role="times")
 
 
-def _states_over_time(ctx: Context, where: str, v: pb.StatesOverTimeMetricValues) -> None:
+def _states_over_time(ctx: Checks, where: str, v: pb.StatesOverTimeMetricValues) -> None:
     member = "states_over_time_metric_values"
     p = _prefix(member)
     _lengths(ctx, where, p, states=v.states_over_time_data_id, statuses=v.statuses_over_time_data_id)
@@ -175,7 +175,7 @@ def _states_over_time(ctx: Context, where: str, v: pb.StatesOverTimeMetricValues
     _legend(ctx, where, member, v.legend_series_names, len(v.states_over_time_data_id))
 
 
-def _histogram(ctx: Context, where: str, v: pb.HistogramMetricValues) -> None:
+def _histogram(ctx: Checks, where: str, v: pb.HistogramMetricValues) -> None:
     p = _prefix("histogram_metric_values")
     check_pair(ctx, where, PairRule(p, _DOUBLES, ALL_SERIES_TYPES), v.values_data_id, v.statuses_data_id)
     if not v.buckets:
@@ -195,7 +195,7 @@ def _histogram(ctx: Context, where: str, v: pb.HistogramMetricValues) -> None:
                 f"last bucket ends at {v.buckets[-1].upper!r}, upper_bound is {v.upper_bound!r}")
 
 
-def _scalar(ctx: Context, where: str, v: pb.ScalarMetricValues) -> None:
+def _scalar(ctx: Checks, where: str, v: pb.ScalarMetricValues) -> None:
     p = _prefix("scalar_metric_values")
     if not v.HasField("value"):
         ctx.add(f"{p}.value", where, "value is not set")
@@ -205,24 +205,24 @@ def _scalar(ctx: Context, where: str, v: pb.ScalarMetricValues) -> None:
         _failure(ctx, where, "scalar_metric_values", v.failure_definition, "failure_definition")
 
 
-def _plotly(ctx: Context, where: str, v: pb.PlotlyMetricValues) -> None:
+def _plotly(ctx: Checks, where: str, v: pb.PlotlyMetricValues) -> None:
     if not v.HasField("json"):
         ctx.add(f"{_prefix('plotly_metric_values')}.json", where, "json is not set")
 
 
-def _text(ctx: Context, where: str, v: pb.TextMetricValues) -> None:
+def _text(ctx: Checks, where: str, v: pb.TextMetricValues) -> None:
     if not v.text:
         ctx.add(f"{_prefix('text_metric_values')}.text", where, "text is empty")
 
 
-def _image_ref(ctx: Context, where: str, prefix: str, ref: pb.MetricsDataId, role: str) -> None:
+def _image_ref(ctx: Checks, where: str, prefix: str, ref: pb.MetricsDataId, role: str) -> None:
     data = referenced(ctx, ref, where, f"{prefix}.data", role)
     if data is not None and data.data_type != EXTERNAL_FILE:
         ctx.add(f"{prefix}.data-type", where, f"{role} {ctx.data_label(ref.id.data)} has type "
                 f"{data_type_name(data.data_type)}, needs {data_type_name(EXTERNAL_FILE)}")
 
 
-def _image(ctx: Context, where: str, v: pb.ImageMetricValues) -> None:
+def _image(ctx: Checks, where: str, v: pb.ImageMetricValues) -> None:
     p = _prefix("image_metric_values")
     if not v.HasField("image_data_id"):
         ctx.add(f"{p}.data-id", where, "image_data_id is not set")
@@ -230,7 +230,7 @@ def _image(ctx: Context, where: str, v: pb.ImageMetricValues) -> None:
     _image_ref(ctx, where, p, v.image_data_id, "image")
 
 
-def _image_list(ctx: Context, where: str, v: pb.ImageListMetricValues) -> None:
+def _image_list(ctx: Checks, where: str, v: pb.ImageListMetricValues) -> None:
     p = _prefix("image_list_metric_values")
     if not v.image_data_ids:
         ctx.add(f"{p}.empty", where, "image_data_ids is empty")
@@ -238,7 +238,7 @@ def _image_list(ctx: Context, where: str, v: pb.ImageListMetricValues) -> None:
         _image_ref(ctx, where, p, ref, f"image {i}")
 
 
-def check_values(ctx: Context, where: str, values: pb.MetricValues, member: str) -> None:
+def check_values(ctx: Checks, where: str, values: pb.MetricValues, member: str) -> None:
     """Check the set member `member` of a metric's values."""
     if member == "double_metric_values":
         _double_summary(ctx, where, values.double_metric_values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metrics_build.validation.context import Context, data_type_name, data_type_names, is_valid_uuid
+from metrics_build.validation.context import Checks, data_type_name, data_type_names, is_valid_uuid
 from metrics_build.validation.series import INDEXED_STATUS, INDEXED_TYPES, STATUS, disagreement
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -19,7 +19,7 @@ class PairRule:
     indexes: frozenset[int]
 
 
-def referenced(ctx: Context, ref: pb.MetricsDataId, where: str, rule: str, role: str) -> pb.MetricsData | None:
+def referenced(ctx: Checks, ref: pb.MetricsDataId, where: str, rule: str, role: str) -> pb.MetricsData | None:
     """The data a reference names, or None after recording why it cannot be used."""
     text = ref.id.data
     if not is_valid_uuid(text):
@@ -31,7 +31,7 @@ def referenced(ctx: Context, ref: pb.MetricsDataId, where: str, rule: str, role:
     return data
 
 
-def check_pair(ctx: Context, where: str, rule: PairRule, value_ref: pb.MetricsDataId,
+def check_pair(ctx: Checks, where: str, rule: PairRule, value_ref: pb.MetricsDataId,
                status_ref: pb.MetricsDataId, role: str = "value") -> pb.MetricsData | None:
     """Check one value/status pair; returns the value data when it exists (for further checks)."""
     p = rule.prefix

@@ -12,7 +12,7 @@ import numpy as np
 from metrics_build.view import status as st
 from metrics_build.view import values
 from metrics_build.view.cards import Card
-from metrics_build.view.charts.common import Chart, TimeAxis, axis, base_layout, text
+from metrics_build.view.charts.common import Chart, ChartTimeAxis, axis, base_layout, text
 from metrics_build.view.decimate import MAX_POINTS
 from metrics_build.wire import metrics_pb2 as pb
 
@@ -121,7 +121,7 @@ def event_timeline(msg: pb.JobMetrics, anchors: Sequence[str]) -> Chart | None:
     if left_out:
         notes.append(f"{left_out:,} events not on the timeline ({'relative' if kind else 'absolute'} times, "
                      f"or more than {MAX_POINTS:,})")
-    time = TimeAxis(kind)
+    time = ChartTimeAxis(kind)
     traces: list[dict[str, Any]] = []
     for status in sorted({msg.events[i].status for i in picked}, key=st.rank, reverse=True):
         mine = [i for i in picked if msg.events[i].status == status]

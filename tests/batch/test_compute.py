@@ -17,7 +17,7 @@ from oracle import assert_resim_accepts, resim_unpack
 
 from metrics_build import model as m
 from metrics_build.batch.compute import SKIPPED_METRIC, BatchOutput, write_batch_output
-from metrics_build.batch.discovery import Discovery
+from metrics_build.batch.discovery import FirstPass
 from metrics_build.batch.fetch import SkippedObject
 from metrics_build.batch.tally import verdict_of
 from metrics_build.config import BatchSection
@@ -288,7 +288,7 @@ def test_discovery_agrees_with_each_record_s_scalar() -> None:
     extra = make_test("t9", scalars={"speed": 1.0, "only event": 3.0})
     as_event = tuple(dataclasses.replace(x, event=True) if x.name == "only event" else x for x in extra.metrics)
     batch = make_batch([*batch.tests, dataclasses.replace(extra, metrics=as_event)])  # as fetched with events
-    discovery = Discovery()
+    discovery = FirstPass()
     for t in batch.tests:
         discovery.update(t)
     for name in ("speed", "distance", "only event", "absent"):

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from metrics_build import model as m
-from metrics_build.compare.records import Outcome, Scalar, Side, TestRecord
+from metrics_build.compare.records import Outcome, Scalar, Side, SideTest
 from metrics_build.model.enums import rollup
 from metrics_build.writer import JobMetricsWriter
 
@@ -16,7 +16,7 @@ JOB = "8a1f2b8e-2c61-4c0b-9a3e-6f1d2e3c4b5a"
 
 
 def record(name: str, values: Mapping[str, float], *, statuses: Mapping[str, m.Status] | None = None,
-           fails_above: Sequence[str] = (), fails_below: Sequence[str] = ()) -> TestRecord:
+           fails_above: Sequence[str] = (), fails_below: Sequence[str] = ()) -> SideTest:
     """An OK test with the given scalar values (status PASSED unless given)."""
     statuses = statuses or {}
     scalars = {
@@ -24,11 +24,11 @@ def record(name: str, values: Mapping[str, float], *, statuses: Mapping[str, m.S
                   fails_above=1e9 if k in fails_above else None, fails_below=-1e9 if k in fails_below else None)
         for k, v in values.items()
     }
-    return TestRecord(name=name, outcome=Outcome.OK, status=rollup(s.status for s in scalars.values()),
+    return SideTest(name=name, outcome=Outcome.OK, status=rollup(s.status for s in scalars.values()),
                       scalars=scalars)
 
 
-def side(label: str, records: Sequence[TestRecord]) -> Side:
+def side(label: str, records: Sequence[SideTest]) -> Side:
     """A side over in-memory records."""
     return Side(label=label, tests=list(records), source=f"<{label}>")
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics_build.compare.analysis import compare
-from metrics_build.compare.records import Outcome, TestRecord
+from metrics_build.compare.records import Outcome, SideTest
 from metrics_build.compare.verdict import Verdict
 from metrics_build.config import CompareSection, MetricRule
 from metrics_build.errors import InputError
@@ -134,8 +134,8 @@ def test_flips_alone_make_a_regression():
     assert result.regressions == ["test pass rate", "x"]
 
 
-def _errored(name: str) -> TestRecord:
-    return TestRecord(name=name, outcome=Outcome.ERRORED, reason="exit code 2")
+def _errored(name: str) -> SideTest:
+    return SideTest(name=name, outcome=Outcome.ERRORED, reason="exit code 2")
 
 
 @pytest.mark.parametrize(("policy", "rates", "flips"), [

@@ -17,8 +17,8 @@ from metrics_build.local_batch.discover import discover_tests
 from metrics_build.local_batch.manifest import (
     SCHEMA_VERSION,
     Manifest,
-    Status,
     StepRecord,
+    StepStatus,
     iso,
     previous_manifest,
     write_manifest,
@@ -67,10 +67,10 @@ def _manifest() -> Manifest:
     manifest = Manifest(tests_root="/tests", runner="process", created="2025-01-01T00:00:00.000Z")
     start = datetime(2025, 1, 1, 12, 0, 0, tzinfo=UTC)
     ok = StepRecord(output="tests/a/metrics.binproto", log="logs/a.log")
-    ok.ran(Status.SUCCESS, start, start + timedelta(seconds=1.25), 0, None)
+    ok.ran(StepStatus.SUCCESS, start, start + timedelta(seconds=1.25), 0, None)
     bad = StepRecord(output="tests/b/metrics.binproto", log="logs/b.log")
-    bad.ran(Status.FAILED, start, start + timedelta(milliseconds=500), 2, "metrics-build: error: no logs")
-    manifest.tests = {"a": ok, "b": bad, "c": StepRecord(status=Status.SKIPPED), "d": StepRecord()}
+    bad.ran(StepStatus.FAILED, start, start + timedelta(milliseconds=500), 2, "metrics-build: error: no logs")
+    manifest.tests = {"a": ok, "b": bad, "c": StepRecord(status=StepStatus.SKIPPED), "d": StepRecord()}
     return manifest
 
 
@@ -179,13 +179,13 @@ def test_outcomes_and_rendered_table(tmp_path: Path) -> None:
     manifest = Manifest(tests_root="/t", runner="process", created="x")
     for name, status in (("p", m.Status.PASSED), ("w", m.Status.FAIL_WARN), ("b", m.Status.FAIL_BLOCK)):
         _write_job(tmp_path / "tests" / name / "metrics.binproto", status)
-        manifest.tests[name] = StepRecord(status=Status.SUCCESS, output=f"tests/{name}/metrics.binproto")
-    manifest.tests["f"] = StepRecord(status=Status.FAILED, error="metrics-build: error: no logs")
-    manifest.tests["gone"] = StepRecord(status=Status.SKIPPED, output="tests/gone/metrics.binproto")
+        manifest.tests[name] = StepRecord(status=StepStatus.SUCCESS, output=f"tests/{name}/metrics.binproto")
+    manifest.tests["f"] = StepRecord(status=StepStatus.FAILED, error="metrics-build: error: no logs")
+    manifest.tests["gone"] = StepRecord(status=StepStatus.SKIPPED, output="tests/gone/metrics.binproto")
     assert outcomes_by_test(manifest, tmp_path) == {
         "passed": ["p"], "warned": ["w"], "blocked": ["b"], "failed": ["f", "gone"]}
     _write_job(tmp_path / "batch" / "metrics.binproto", m.Status.PASSED, 3.0)
-    manifest.batch = StepRecord(status=Status.SUCCESS, output="batch/metrics.binproto")
+    manifest.batch = StepRecord(status=StepStatus.SUCCESS, output="batch/metrics.binproto")
     text = render_summary(manifest, tmp_path)
     lines = text.splitlines()
     assert lines[0] == f"local batch: 5 tests (3 run, 1 already done, 1 failed) -> {tmp_path}"
@@ -199,7 +199,7 @@ def test_outcomes_and_rendered_table(tmp_path: Path) -> None:
 
 def test_summary_of_a_failed_batch(tmp_path: Path) -> None:
     manifest = Manifest(tests_root="/t", runner="process", created="x")
-    manifest.batch = StepRecord(status=Status.FAILED, error="metrics-build: error: upstream 503",
+    manifest.batch = StepRecord(status=StepStatus.FAILED, error="metrics-build: error: upstream 503",
                                 output="batch/metrics.binproto")
     assert render_summary(manifest, tmp_path).splitlines()[-1] == "batch: failed: metrics-build: error: upstream 503"
 
@@ -219,7 +219,7 @@ def test_summary_shows_the_first_batch_metrics_and_says_how_to_see_all(tmp_path:
     (tmp_path / "batch").mkdir()
     writer.write(tmp_path / "batch" / "metrics.binproto")
     manifest = Manifest(tests_root="/t", runner="process", created="x")
-    manifest.batch = StepRecord(status=Status.SUCCESS, output="batch/metrics.binproto")
+    manifest.batch = StepRecord(status=StepStatus.SUCCESS, output="batch/metrics.binproto")
     lines = render_summary(manifest, tmp_path).splitlines()
     rows = [line for line in lines if re.match(r"\s+metric \d\d ", line)]
     assert [r.split()[1] for r in rows] == [f"{k:02d}" for k in range(MAX_BATCH_ROWS)]

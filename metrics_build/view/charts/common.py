@@ -63,7 +63,7 @@ def axis(title: str = "", **more: Any) -> Figure:
 
 
 @dataclass(frozen=True)
-class TimeAxis:
+class ChartTimeAxis:
     """Absolute times go on a date axis (UTC), relative ones on a seconds axis."""
 
     absolute: bool
@@ -88,10 +88,10 @@ class TimeAxis:
         return axis(type="date") if self.absolute else axis("time (s)")
 
 
-def time_axis(times: Sequence[npt.NDArray[np.int64]]) -> TimeAxis:
+def time_axis(times: Sequence[npt.NDArray[np.int64]]) -> ChartTimeAxis:
     """Times from the year 2000 on are absolute; smaller ones are durations since the start."""
     lows = [int(t.min()) for t in times if t.size]
-    return TimeAxis(absolute=bool(lows) and min(lows) >= YEAR_2000_NS)
+    return ChartTimeAxis(absolute=bool(lows) and min(lows) >= YEAR_2000_NS)
 
 
 def label_of(legend: Sequence[str], i: int, fallback: str, part: Part) -> str:
@@ -149,7 +149,7 @@ def threshold_shapes(definitions: Sequence[pb.DoubleFailureDefinition], horizont
     return shapes
 
 
-def event_shapes(events: Sequence[EventMark], time: TimeAxis, limit: int = 200, labelled: int = 6
+def event_shapes(events: Sequence[EventMark], time: ChartTimeAxis, limit: int = 200, labelled: int = 6
                  ) -> list[Figure]:
     """Dotted vertical lines at the events that name the metric (those on the chart's kind of time),
     named when there are only a few."""
