@@ -89,13 +89,23 @@ def sort_output(result: object) -> EntryOutput:
 
 
 def _imported(result: object) -> m.ImportedJobMetrics | None:
-    """A JobMetrics from ReSim's writer (its message, or the message's bytes), else None."""
+    """A JobMetrics written by ReSim's library: its `ResimMetricsWriter` (written here), the writer's
+    output (`ResimMetricsOutput`, its `metrics_msg`), the JobMetrics message, or its bytes; else None."""
     if isinstance(result, bytes | bytearray):
         return m.ImportedJobMetrics(bytes(result))
-    descriptor = getattr(result, "DESCRIPTOR", None)
-    if getattr(descriptor, "full_name", "").endswith(".JobMetrics") and hasattr(result, "SerializeToString"):
-        return m.ImportedJobMetrics(result.SerializeToString(deterministic=True))
+    if _is_job_metrics(result):
+        return m.ImportedJobMetrics(result.SerializeToString(deterministic=True))  # type: ignore[attr-defined]
+    message = getattr(result, "metrics_msg", None)
+    if _is_job_metrics(message):
+        return m.ImportedJobMetrics(message.SerializeToString(deterministic=True))  # type: ignore[union-attr]
+    if type(result).__name__ == "ResimMetricsWriter" and callable(getattr(result, "write", None)):
+        return _imported(result.write())  # type: ignore[attr-defined]
     return None
+
+
+def _is_job_metrics(obj: object) -> bool:
+    descriptor = getattr(obj, "DESCRIPTOR", None)
+    return str(getattr(descriptor, "full_name", "")).endswith(".JobMetrics") and hasattr(obj, "SerializeToString")
 
 
 def check_output(out: m.MetricSet, names: m.Names) -> None:

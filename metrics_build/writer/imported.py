@@ -14,8 +14,8 @@ from google.protobuf.message import DecodeError, Message
 
 from metrics_build.wire import metrics_pb2 as pb
 
-IdFor = Callable[[str, object, str], str]
-"""(kind, object, name) → the id our packer gives that object."""
+IdFor = Callable[[str, str], str]
+"""(kind, name) → a new id, as our packer gives the next object of that kind and name."""
 
 _SKIPPED_TYPES = frozenset({"google.protobuf.Struct", "google.protobuf.Timestamp"})
 
@@ -51,7 +51,12 @@ class IdMap:
             message_type = field.message_type
             if field.type != field.TYPE_MESSAGE or message_type is None or message_type.full_name in _SKIPPED_TYPES:
                 continue
-            items = list(value) if field.is_repeated else [value]
+            if message_type.GetOptions().map_entry:  # a map: its values are the messages
+                items = list(value.values())
+                if not items or not hasattr(items[0], "DESCRIPTOR"):
+                    continue
+            else:
+                items = list(value) if field.is_repeated else [value]
             for item in items:
                 kind = item.DESCRIPTOR.name
                 if kind == "JobId":
@@ -70,11 +75,11 @@ def merge_imported(target: pb.JobMetrics, source: pb.JobMetrics, id_for: IdFor, 
     """
     ids = IdMap()
     for metric in source.job_level_metrics.metrics:
-        ids.by_kind["MetricId"][metric.metric_id.id.data] = id_for("metric", metric, metric.name)
+        ids.by_kind["MetricId"][metric.metric_id.id.data] = id_for("metric", metric.name)
     for data in source.metrics_data:
-        ids.by_kind["MetricsDataId"][data.metrics_data_id.id.data] = id_for("data", data, data.name)
+        ids.by_kind["MetricsDataId"][data.metrics_data_id.id.data] = id_for("data", data.name)
     for event in source.events:
-        ids.by_kind["EventId"][event.event_id.id.data] = id_for("event", event, event.name)
+        ids.by_kind["EventId"][event.event_id.id.data] = id_for("event", event.name)
     for position, metric in enumerate(source.job_level_metrics.metrics, start=first_position):
         copy = target.job_level_metrics.metrics.add()
         copy.CopyFrom(metric)

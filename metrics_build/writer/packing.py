@@ -41,10 +41,14 @@ class Packer:
     def _id(self, kind: str, obj: object, name: str) -> str:
         key = id(obj)
         if key not in self._ids:
-            n = self._seen_names[(kind, name)]
-            self._seen_names[(kind, name)] += 1
-            self._ids[key] = str(uuid.uuid5(self.job_id, f"{kind}/{name}/{n}"))
+            self._ids[key] = self._new_id(kind, name)
         return self._ids[key]
+
+    def _new_id(self, kind: str, name: str) -> str:
+        """The next id for an object of `kind` called `name`: `uuid5(job, "<kind>/<name>/<n>")`."""
+        n = self._seen_names[(kind, name)]
+        self._seen_names[(kind, name)] += 1
+        return str(uuid.uuid5(self.job_id, f"{kind}/{name}/{n}"))
 
     def pack(self, metrics: list[mm.Metric], data: list[md.Data], events: list[mm.Event],
              status_override: Status | None, imported: Sequence[ImportedJobMetrics] = ()) -> pb.JobMetrics:
@@ -69,7 +73,7 @@ class Packer:
             source = parse_imported(item.payload)
             statuses += [Status(s) for s in (m.status for m in source.job_level_metrics.metrics)
                          if s in Status._value2member_map_]
-            merge_imported(self.msg, source, self._id, job_text=self.job_text,
+            merge_imported(self.msg, source, self._new_id, job_text=self.job_text,
                            first_position=len(self.msg.job_level_metrics.metrics))
         self.msg.job_id.id.data = self.job_text
         status = status_override or rollup(statuses)
