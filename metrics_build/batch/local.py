@@ -3,7 +3,7 @@ the API: the same aggregation, second pass and Python entries as batch mode."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from metrics_build.batch.compute import BatchFacts, BatchOutput, compute_batch_metrics
@@ -26,6 +26,14 @@ def lazy_batch(facts: BatchFacts, infos: Sequence[TestInfo], read: Read,
                       tests=LazyTests(infos, read, read_one or scan))
 
 
+def fold_tests(tests: Iterable[TestRecord], section: BatchSection, config_dir: Path | None) -> Aggregator:
+    """One shard: a new aggregator with `tests` folded in, in order (merge shards in test order)."""
+    aggregator = Aggregator.start(section, config_dir)
+    for test in tests:
+        aggregator.update(test)
+    return aggregator
+
+
 def aggregate_tests(read: Read, infos: Sequence[TestInfo], facts: BatchFacts, section: BatchSection, *,
                     config_dir: Path | None, aggregator: Aggregator | None = None) -> BatchOutput:
     """Fold every test of `read()` into a new aggregator (or finish `aggregator`, already folded, e.g. the
@@ -35,10 +43,8 @@ def aggregate_tests(read: Read, infos: Sequence[TestInfo], facts: BatchFacts, se
         InvalidMetricsError: two outputs share a name.
     """
     if aggregator is None:
-        aggregator = Aggregator.start(section, config_dir)
-        for test in read():
-            aggregator.update(test)
+        aggregator = fold_tests(read(), section, config_dir)
     return compute_batch_metrics(aggregator, facts, second_pass=read, batch=lazy_batch(facts, infos, read))
 
 
-__all__ = ["Read", "aggregate_tests", "lazy_batch"]
+__all__ = ["Read", "aggregate_tests", "fold_tests", "lazy_batch"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from metrics_build.cli.args import positive_int, positive_seconds
+from metrics_build.cli.paths import resolve_config
 from metrics_build.local_batch import Settings, local_batch
 
 
@@ -36,6 +37,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], **commo
     p.add_argument("--force", action="store_true", help="rerun tests that already have outputs")
     p.add_argument("--timeout", type=positive_seconds, default=None, metavar="SECONDS",
                    help="stop a test (or the batch step) that runs longer, and count it failed")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run each test's test mode as a task on this Dask scheduler (e.g. tcp://127.0.0.1:8786) "
+                   "and the batch aggregation as shards merged here; workers must see the same paths "
+                   "(needs the `dask` extra)")
+    p.add_argument("--shard-size", type=positive_int, default=64, metavar="N",
+                   help="with --scheduler: tests per aggregation task (default 64)")
     p.set_defaults(handler=handle)
 
 
@@ -44,7 +51,8 @@ def handle(ns: argparse.Namespace) -> int:
     settings = Settings(
         tests_dir=ns.tests_dir, output_dir=ns.output_dir, config=ns.config, image=ns.image,
         max_workers=ns.max_workers or max(1, os.cpu_count() or 1), force=ns.force, timeout=ns.timeout,
-        progress=sys.stderr.isatty(),
+        progress=sys.stderr.isatty(), scheduler=ns.scheduler, shard_size=ns.shard_size,
+        batch_config=resolve_config(ns.config),
     )
     return local_batch(settings)
 

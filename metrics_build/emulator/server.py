@@ -13,6 +13,7 @@ from metrics_build.emulator.api import API_PREFIX, ApiHandler
 from metrics_build.emulator.faults import Faults
 from metrics_build.emulator.handler import LoopbackServer
 from metrics_build.emulator.history import load_history, single_batch
+from metrics_build.emulator.models import job_json
 from metrics_build.emulator.paths import resolved_root
 from metrics_build.emulator.state import RequestRecord, State
 from metrics_build.emulator.store import StoreHandler
@@ -128,6 +129,13 @@ class Emulator:
     def jobs_of(self, batch_id: str) -> dict[str, str]:
         """Test directory name → job id, for every job of the batch `batch_id`."""
         return {j.name: j.job_id for j in self._state.catalog.batches_by_id[batch_id].jobs}
+
+    def jobs_json(self, batch_id: str | None = None) -> list[dict[str, Any]]:
+        """The jobs of a batch (default: the newest) exactly as the jobs listing serves them, in order,
+        without going through HTTP (what a shard reading the tests' files locally needs to know of them)."""
+        catalog = self._state.catalog
+        batch = catalog.batches_by_id[batch_id or self.batch_id]
+        return [job_json(catalog, batch, job) for job in batch.jobs]
 
     def start(self) -> Emulator:
         """Serve both servers in background threads."""

@@ -29,11 +29,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TextIO, cast
 
 from tqdm import tqdm
 
-from metrics_build.errors import EXIT_OK, EXIT_TESTS_FAILED, InputError
+from metrics_build.emulator import Emulator
+from metrics_build.errors import EXIT_OK, EXIT_TESTS_FAILED, InputError, MetricsBuildError, one_line
 from metrics_build.local_batch.discover import LocalTest, discover_tests
 from metrics_build.local_batch.manifest import (
     MANIFEST_NAME,
@@ -70,6 +71,11 @@ class Settings:
     force: bool = False
     timeout: float | None = None
     progress: bool = False
+    scheduler: str | None = None
+    shard_size: int = 64
+    batch_config: Path | None = None
+    """The batch step's config after the default chain (`--config`, `$METRICS_BUILD_CONFIG`, the baked
+    file); None: the built-in default. With a scheduler the batch step runs here, so it needs it resolved."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ def local_batch(settings: Settings, out: TextIO | None = None) -> int:
         layout = Layout(root, _fresh_work_dir(root))
         for directory in (layout.tests, layout.logs):
             directory.mkdir(exist_ok=True)
-        runner = make_runner(image=settings.image, timeout=settings.timeout)
+        runner = _runner(settings)
         try:
             manifest = _start_manifest(settings, cases, layout, runner.description)
             _run_tests(settings, cases, layout, manifest, runner)
@@ -255,8 +261,43 @@ def _run_tests(settings: Settings, cases: list[LocalTest], layout: Layout, manif
     pool.shutdown()
 
 
+def _runner(settings: Settings) -> Runner:
+    if settings.scheduler is None:
+        return make_runner(image=settings.image, timeout=settings.timeout)
+    if settings.image is not None:
+        raise InputError("--scheduler and --image cannot be combined (Dask workers run test mode as processes)")
+    from metrics_build.local_batch.dask_engine import DaskRunner, connect
+
+    return DaskRunner(connect(settings.scheduler), address=settings.scheduler, timeout=settings.timeout)
+
+
+def _aggregate_on_cluster(settings: Settings, runner: Runner, emulator: Emulator, layout: Layout,
+                          staging: Path) -> RunResult:
+    """The batch step on the cluster: shards of tests folded by workers, merged and written here."""
+    from metrics_build.batch.compute import BatchFacts, write_batch_output
+    from metrics_build.batch.run import batch_job_id
+    from metrics_build.config import default_config, load_config
+    from metrics_build.local_batch.dask_engine import DaskRunner, aggregate_on_cluster
+
+    client = cast(DaskRunner, runner).client  # `_runner` made a DaskRunner from the same settings
+    started = utc_now()
+    config_path = settings.batch_config
+    config = load_config(config_path) if config_path else default_config()
+    facts = BatchFacts(project_id=emulator.project_id, batch_id=emulator.batch_id)
+    try:
+        output = aggregate_on_cluster(client, emulator.jobs_json(), layout.tests, facts, config.batch,
+                                      config_path.resolve().parent if config_path else None,
+                                      shard_size=settings.shard_size)
+        write_batch_output(output, staging / METRICS_FILE, job_id=batch_job_id(emulator.batch_id))
+    except MetricsBuildError as exc:
+        (layout.logs / "batch.log").write_text(f"metrics-build: error: {exc}\n", encoding="utf-8")
+        return RunResult(exc.exit_code, started, utc_now(), one_line(str(exc)))
+    (layout.logs / "batch.log").write_text(f"aggregated on the cluster ({len(output.metrics)} metrics)\n",
+                                           encoding="utf-8")
+    return RunResult(EXIT_OK, started, utc_now())
+
+
 def _run_batch(settings: Settings, layout: Layout, manifest: Manifest, runner: Runner) -> None:
-    from metrics_build.emulator import Emulator
 
     record = manifest.batch
     if not any(r.status in (StepStatus.SUCCESS, StepStatus.SKIPPED) for r in manifest.tests.values()):
@@ -270,13 +311,16 @@ def _run_batch(settings: Settings, layout: Layout, manifest: Manifest, runner: R
     batch_key = f"local-batch/{manifest.tests_root}"
     with Emulator(layout.tests, project_id=str(uuid.uuid5(_NAMESPACE, f"{batch_key}/project")),
                   batch_id=str(uuid.uuid5(_NAMESPACE, f"{batch_key}/batch"))) as emulator:
-        config_file = emulator.write_config(inputs / BATCH_CONFIG_NAME)
-        # A container may run as another user. The token dies with the emulator, which listens on
-        # loopback only, so the config may be world-readable for this short while.
-        config_file.chmod(0o644)
-        inputs.chmod(0o755)
-        result = runner.run(Job(inputs, staging, config=settings.config, network=True),
-                            layout.logs / "batch.log")
+        if settings.scheduler is not None:
+            result = _aggregate_on_cluster(settings, runner, emulator, layout, staging)
+        else:
+            config_file = emulator.write_config(inputs / BATCH_CONFIG_NAME)
+            # A container may run as another user. The token dies with the emulator, which listens on
+            # loopback only, so the config may be world-readable for this short while.
+            config_file.chmod(0o644)
+            inputs.chmod(0o755)
+            result = runner.run(Job(inputs, staging, config=settings.batch_config or settings.config,
+                                    network=True), layout.logs / "batch.log")
     if result.ok and not (staging / METRICS_FILE).is_file():
         result = RunResult(1, result.started, result.finished, f"exited 0 but wrote no {METRICS_FILE}")
     if result.ok:

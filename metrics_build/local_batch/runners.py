@@ -115,7 +115,7 @@ class ProcessRunner:
             finally:
                 with self._lock:
                     self._running.discard(child)
-        return _result(code, started, utc_now(), log_path, self.timeout)
+        return result_of(code, started, utc_now(), log_path, self.timeout)
 
     def cancel(self) -> None:
         with self._lock:
@@ -204,7 +204,7 @@ class DockerRunner:
             with self._lock:
                 self._running.discard(container)
             container.remove(force=True)
-        return _result(code, started, finished, log_path, self.timeout)
+        return result_of(code, started, finished, log_path, self.timeout)
 
     def cancel(self) -> None:
         import docker
@@ -226,7 +226,7 @@ def make_runner(*, image: str | None, timeout: float | None) -> Runner:
     return ProcessRunner(timeout=timeout)
 
 
-def _result(code: int | None, started: datetime, finished: datetime, log_path: Path,
+def result_of(code: int | None, started: datetime, finished: datetime, log_path: Path,
             timeout: float | None) -> RunResult:
     """The outcome of one finished run: a timeout when there is no exit code, else the code and the
     error line its log ends with."""
