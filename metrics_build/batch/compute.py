@@ -7,7 +7,7 @@ Pure apart from the Python entries and the second pass, which reads tests back t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,13 +106,14 @@ def check_distinct_names(output: BatchOutput) -> None:
 
 
 def compute_batch_metrics(aggregator: Aggregator, facts: BatchFacts, *,
-                          second_pass: Callable[[], Iterator[TestRecord]], batch: BatchTests) -> BatchOutput:
+                          second_pass: Callable[[], Iterator[TestRecord]], batch: BatchTests,
+                          extra: Sequence[m.Metric] = ()) -> BatchOutput:
     """The batch's metrics from its folded state.
 
     Declared metrics in order; with none declared and `use_defaults`, the built-in defaults (their
-    histograms filled by `second_pass`). Python entries follow. A `batch summary` text metric comes with
-    the defaults, and whenever no test produced metrics; a `skipped objects` text metric when objects
-    were skipped.
+    histograms filled by `second_pass`); then `extra` (the baseline comparison). Python entries follow.
+    A `batch summary` text metric comes with the defaults, and whenever no test produced metrics; a
+    `skipped objects` text metric when objects were skipped.
 
     Raises:
         InvalidMetricsError: two outputs share a name.
@@ -122,6 +123,7 @@ def compute_batch_metrics(aggregator: Aggregator, facts: BatchFacts, *,
     fill(histograms, second_pass() if histograms else iter(()))
     out = BatchOutput()
     out.metrics.extend(aggregator.aggregated(histograms, names))
+    out.metrics.extend(extra)
     for name in [*output_names(out), defaults.SUMMARY_METRIC, SKIPPED_METRIC]:
         names.claim(name)
     out.extend(python_results(aggregator, batch, names))

@@ -18,6 +18,8 @@ from metrics_build.batch.declared import Fold, HistogramFold, fold_for
 from metrics_build.batch.discovery import FirstPass
 from metrics_build.batch.python import BatchTests, PythonEntries
 from metrics_build.batch.tally import Tally
+from metrics_build.compare.extract import side_test
+from metrics_build.compare.records import SideTest
 from metrics_build.config import BatchSection
 from metrics_build.records import TestRecord
 
@@ -36,6 +38,7 @@ class Aggregator:
         folds: The declared aggregations, in output order.
         discovery: The defaults' first pass (None when aggregations are declared or defaults are off).
         python: The Python entries (streaming ones are folded here).
+        sides: This batch as a comparison side (a scalar per test and name), when a baseline is set.
     """
 
     section: BatchSection
@@ -44,6 +47,7 @@ class Aggregator:
     folds: list[Fold] = field(default_factory=list)
     discovery: FirstPass | None = None
     python: PythonEntries = field(default_factory=PythonEntries)
+    sides: list[SideTest] | None = None
 
     @classmethod
     def start(cls, section: BatchSection, config_dir: Path | None) -> Aggregator:
@@ -51,7 +55,8 @@ class Aggregator:
         folds = [fold_for(spec, section.nan_policy) for spec in section.metrics]
         discovery = FirstPass() if not section.metrics and section.use_defaults else None
         return cls(section=section, config_dir=config_dir, folds=folds, discovery=discovery,
-                   python=PythonEntries.load(section.python, config_dir))
+                   python=PythonEntries.load(section.python, config_dir),
+                   sides=[] if section.baseline is not None else None)
 
     @property
     def with_defaults(self) -> bool:
@@ -66,6 +71,8 @@ class Aggregator:
         if self.discovery is not None:
             self.discovery.update(test)
         self.python.update(test, self.config_dir)
+        if self.sides is not None:
+            self.sides.append(side_test(test))
 
     def merge(self, other: Aggregator) -> None:
         """Fold in the next shard (its tests all come after this one's)."""
@@ -75,6 +82,8 @@ class Aggregator:
         if self.discovery is not None and other.discovery is not None:
             self.discovery.merge(other.discovery)
         self.python.merge(other.python, self.config_dir)
+        if self.sides is not None and other.sides is not None:
+            self.sides += other.sides
 
     def histograms(self) -> list[HistogramFold]:
         """The default histograms, whose edges the first pass found; fill them with `second_pass`."""

@@ -15,11 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from metrics_build import config as c
+from metrics_build.batch.baseline import baseline_metrics
 from metrics_build.batch.cache import FetchCache
 from metrics_build.batch.compute import BatchFacts, compute_batch_metrics, write_batch_output
 from metrics_build.batch.engine import Aggregator
 from metrics_build.batch.fetch import cached_records, open_batch
 from metrics_build.batch.local import lazy_batch
+from metrics_build.compare.stats import require_scipy
 from metrics_build.http import DEFAULT_WORKERS, ApiClient, ClientOptions, load_batch_settings
 from metrics_build.platform import BATCH_CONFIG_FILE, METRICS_FILE, export_name
 
@@ -73,6 +75,8 @@ def run_batch_mode(*, inputs: Path, outputs: Path, config_path: Path | None, all
     log.info("fetching batch %s from %s with %d workers%s", settings.batch_id, settings.api_url, workers,
              " (partial results allowed)" if partial else "")
     options = replace(client_options or ClientOptions.from_env(os.environ), workers=workers)
+    if section.baseline is not None:
+        require_scipy()  # before fetching anything: the comparison needs it
     aggregator = Aggregator.start(section, config_dir)
     with ApiClient(settings, options) as client, \
             FetchCache.open(cache_dir, batch_id=str(settings.batch_id), outputs=outputs) as cache:
@@ -84,8 +88,13 @@ def run_batch_mode(*, inputs: Path, outputs: Path, config_path: Path | None, all
         facts = BatchFacts(project_id=stream.project_id, batch_id=stream.batch_id, skipped=stream.skipped,
                            skipped_count=stream.skipped_count)
         _report(aggregator, facts)
+        extra = []
+        if section.baseline is not None and aggregator.sides is not None:
+            extra = baseline_metrics(client, cache, project_id=stream.project_id, batch_id=stream.batch_id,
+                                     spec=section.baseline, settings=config.compare, candidate=aggregator.sides,
+                                     allow_partial=partial)
         output = compute_batch_metrics(
-            aggregator, facts,
+            aggregator, facts, extra=extra,
             batch=lazy_batch(facts, stream.tests, lambda: cached_records(cache, stream.tests),
                              lambda info: next(cached_records(cache, [info]))),
             second_pass=lambda: cached_records(cache, stream.tests, data_prefix=export_name(""), with_metrics=False))

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from metrics_build.compare.records import Side
 from metrics_build.config import CompareSection
 from metrics_build.errors import EXIT_OK, EXIT_TESTS_FAILED
 
@@ -20,14 +21,15 @@ class CompareSettings:
     """Everything one comparison needs, typed.
 
     Attributes:
-        baseline / candidate: Directories of test outputs.
+        baseline / candidate: The two sides (`compare.sides.directory_side`, or a batch fetched through
+            the API).
         config: The `[compare]` section (defaults when no config file).
         out: Directory for `metrics.binproto`, or None to print only.
         fail_on_regression: Exit 1 when anything regressed significantly.
     """
 
-    baseline: Path
-    candidate: Path
+    baseline: Side
+    candidate: Side
     config: CompareSection
     out: Path | None = None
     fail_on_regression: bool = False
@@ -45,12 +47,9 @@ def run(settings: CompareSettings) -> int:
     """
     from metrics_build.compare.analysis import compare
     from metrics_build.compare.output import write_comparison
-    from metrics_build.compare.sides import directory_side
     from metrics_build.compare.table import terminal_table
 
-    baseline = directory_side(settings.baseline, "baseline")
-    candidate = directory_side(settings.candidate, "candidate")
-    result = compare(baseline, candidate, settings.config)
+    result = compare(settings.baseline, settings.candidate, settings.config)
     sys.stdout.write(terminal_table(result))
     if settings.out is not None:
         path = settings.out / OUTPUT_FILE

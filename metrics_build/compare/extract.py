@@ -45,6 +45,16 @@ def from_core(name: str, core: CoreRecord) -> SideTest:
                       scalars=scalars, job_id=core.info.job_id or None)
 
 
+def side_test(core: CoreRecord) -> SideTest:
+    """A fetched test as one side of a comparison: by its name, errored or cancelled ones without metrics."""
+    conflated = core.info.conflated_status or ""
+    if conflated in ("ERROR", "CANCELLED"):
+        outcome = Outcome.ERRORED if conflated == "ERROR" else Outcome.CANCELLED
+        return SideTest(name=core.name, outcome=outcome, job_id=core.info.job_id,
+                        reason=f"{conflated.lower()} on the platform")
+    return from_core(core.name, core)
+
+
 def read_record(path: Path, name: str) -> SideTest:
     """The comparison record of the test whose `metrics.binproto` is at `path`.
 

@@ -47,17 +47,17 @@ def _metric(c: MetricComparison, order: int, pct: float) -> m.ScalarMetric | Non
                           tags=(("verdict", c.verdict.value), ("better", c.better)))
 
 
-def build(c: Comparison) -> JobMetricsWriter:
-    """Every metric of the comparison in a writer (nothing written yet)."""
-    w = JobMetricsWriter(COMPARE_JOB_ID)
+def comparison_metrics(c: Comparison, *, prefix: str = "") -> list[m.Metric]:
+    """Every metric of the comparison, each name after `prefix`: a summary text (carrying the worst
+    verdict), the pass-rate change and both rates, and one scalar per compared metric."""
     t = c.tests
-    summary = w.add_metric(m.TextMetric(name=SUMMARY_METRIC, text=markdown(c), order=0.0,
-                                        importance=m.Importance.HIGH))
+    summary = m.TextMetric(name=prefix + SUMMARY_METRIC, text=markdown(c), order=0.0, importance=m.Importance.HIGH)
+    metrics: list[m.Metric] = [summary]
     b, k = t.baseline_rate.value, t.candidate_rate.value
     if b is not None and k is not None:
         status = _status(t.verdict, t.failing_status)
-        w.add_metric(m.ScalarMetric(
-            name=f"{PASS_RATE_METRIC}: change", value=k - b, status=status, order=1.0,
+        metrics.append(m.ScalarMetric(
+            name=f"{prefix}{PASS_RATE_METRIC}: change", value=k - b, status=status, order=1.0,
             importance=_importance(t.verdict, status),
             description=f"{verdict_label(t.verdict, t.severity)}: {rate(t.baseline_rate)} -> "
                         f"{rate(t.candidate_rate)}; flips {flips(t.flips)} (McNemar exact); "
@@ -65,15 +65,24 @@ def build(c: Comparison) -> JobMetricsWriter:
             tags=(("verdict", t.verdict.value),)))
     for label, r in (("baseline", t.baseline_rate), ("candidate", t.candidate_rate)):
         if r.value is not None and r.ci is not None:
-            w.add_metric(m.ScalarMetric(
-                name=f"{PASS_RATE_METRIC}: {label}", value=r.value, status=m.Status.RAW, order=2.0,
+            metrics.append(m.ScalarMetric(
+                name=f"{prefix}{PASS_RATE_METRIC}: {label}", value=r.value, status=m.Status.RAW, order=2.0,
                 description=f"{rate(r)} (Wilson interval)"))
     for i, metric in enumerate(c.metrics):
         scalar = _metric(metric, 10 + i, round(c.settings.confidence * 100, 6))
         if scalar is not None:
-            w.add_metric(scalar)
+            scalar.name = prefix + scalar.name
+            metrics.append(scalar)
     # The summary carries the worst verdict, so it stands out where the platform lists statuses.
-    summary.status = m.rollup(x.status for x in w.metrics[1:])
+    summary.status = m.rollup(x.status for x in metrics[1:])
+    return metrics
+
+
+def build(c: Comparison) -> JobMetricsWriter:
+    """Every metric of the comparison in a writer (nothing written yet)."""
+    w = JobMetricsWriter(COMPARE_JOB_ID)
+    for metric in comparison_metrics(c):
+        w.add_metric(metric)
     return w
 
 

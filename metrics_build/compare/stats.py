@@ -18,6 +18,11 @@ from metrics_build.errors import InputError
 _MAX_BATCH_ELEMENTS = 2_000_000
 
 
+def require_scipy() -> None:
+    """Raises InputError (exit 2) when SciPy, which every comparison needs, is not installed."""
+    _scipy_stats()
+
+
 def _scipy_stats() -> Any:
     try:
         from scipy import stats

@@ -8,6 +8,7 @@ readable errors; `defaults` the built-in default as TOML text.
 from __future__ import annotations
 
 from metrics_build.config.batch import (
+    BaselineSpec,
     BatchHistogramSpec,
     BatchMetricSpec,
     BatchSection,
@@ -50,6 +51,7 @@ __all__ = [
     "REDUCTIONS",
     "AutoSection",
     "BarChartSpec",
+    "BaselineSpec",
     "BatchHistogramSpec",
     "BatchMetricSpec",
     "BatchSection",

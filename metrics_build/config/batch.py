@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -120,6 +121,31 @@ BatchMetricSpec = Annotated[
 ]
 
 
+class BaselineSpec(Frozen):
+    """`[batch.baseline]`: compare this batch with a baseline batch and add the comparison's metrics.
+
+    Give `batch_id` (that batch), or `branch` (the latest finished batch of the same test suite on that
+    branch created before this one). The statistics follow the `[compare]` table.
+
+    Attributes:
+        batch_id: The baseline batch.
+        branch: The branch whose latest earlier finished batch is the baseline.
+        prefix: Put before every comparison metric's name (keeps them apart from the batch's own).
+        required: Fail the run (exit 3) when no baseline is found; else say so in one text metric.
+    """
+
+    batch_id: uuid.UUID | None = None
+    branch: str | None = Field(default=None, min_length=1)
+    prefix: str = "vs baseline: "
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _one_way(self) -> BaselineSpec:
+        if (self.batch_id is None) == (self.branch is None):
+            raise ValueError("give `batch_id` or `branch` (one of them)")
+        return self
+
+
 class BatchSection(Frozen):
     """The `[batch]` table.
 
@@ -130,6 +156,7 @@ class BatchSection(Frozen):
         metrics: declared aggregations, in output order.
         python: Python batch metrics.
         use_defaults: run the built-in default aggregations when no `metrics` are declared.
+        baseline: compare with a baseline batch (`[batch.baseline]`), adding the comparison's metrics.
         default_layout: "summary" (one metric per scalar name, statuses from the tests' thresholds) or
             "per_statistic" (mean, min, max, p50, p95 and a test count per scalar name, each its own
             SCALAR: the layout before, for users who trend the individual statistics).
@@ -144,12 +171,14 @@ class BatchSection(Frozen):
     metrics: list[BatchMetricSpec] = Field(default_factory=list)
     python: list[PythonEntry] = Field(default_factory=list)
     use_defaults: bool = True
+    baseline: BaselineSpec | None = None
     default_layout: Literal["summary", "per_statistic"] = "summary"
     default_histogram_buckets: int = Field(default=20, ge=1, le=1000)
     default_histogram_samples: int = Field(default=10_000, ge=1000, le=10_000_000)
 
 
 __all__ = [
+    "BaselineSpec",
     "BatchHistogramSpec",
     "BatchMetricSpec",
     "BatchSection",

@@ -9,7 +9,7 @@ import hmac
 from metrics_build.emulator.batch_routes import batch_route
 from metrics_build.emulator.handler import BaseHandler
 from metrics_build.emulator.listing import Answer, listing, not_found, paged
-from metrics_build.emulator.models import build_json, report_json, tag_json
+from metrics_build.emulator.models import branch_json, build_json, report_json, tag_json
 from metrics_build.emulator.search import SearchError, parse_search
 from metrics_build.emulator.state import State
 
@@ -60,6 +60,15 @@ def api_route(state: State, parts: list[str], query: dict[str, list[str]]) -> An
     if len(rest) == 3 and rest[0] == "experiences" and rest[2] == "experienceTags":
         names = catalog.tags.get(rest[1], ())
         return listing(state, [tag_json(catalog, n) for n in names], "experienceTags", query)
+    if rest == ["branches"]:
+        wanted = query.get("name", [None])[0]
+        branches = [branch_json(catalog, branch_id, name) for branch_id, name in sorted(catalog.branches.items(),
+                                                                                       key=lambda e: e[1])
+                    if wanted is None or name == wanted]
+        return listing(state, branches, "branches", query)
+    if len(rest) == 2 and rest[0] == "branches":
+        name = catalog.branches.get(rest[1])
+        return (200, branch_json(catalog, rest[1], name)) if name is not None else not_found("branch not found")
     if len(rest) == 2 and rest[0] == "reports":
         if rest[1] != catalog.report.report_id:
             return not_found("report not found")

@@ -33,6 +33,12 @@ def project_json(project_id: str, name: str) -> dict[str, Any]:
     return owned(projectID=project_id, name=name, description="", archived=False)
 
 
+def branch_json(catalog: Catalog, branch_id: str, name: str) -> dict[str, Any]:
+    """A Branch (the main branch is MAIN, the others CHANGE_REQUEST)."""
+    return owned(branchID=branch_id, name=name, projectID=catalog.project_id,
+                 branchType="MAIN" if name in ("main", "master") else "CHANGE_REQUEST")
+
+
 def job_json(catalog: Catalog, batch: BatchRecord, job: JobRecord) -> dict[str, Any]:
     """A Job of `batch`, its statuses from the test's metrics unless `job.json` overrides them."""
     created = iso(batch.created)
@@ -112,5 +118,5 @@ def _conflated_batch(status: str, metrics: str) -> str:
     return {"FAIL_BLOCK": "BLOCKER", "FAIL_WARN": "WARNING"}.get(metrics, "COMPLETE")
 
 
-__all__ = ["batch_json", "build_json", "job_json", "owned", "project_json", "report_json",
+__all__ = ["batch_json", "branch_json", "build_json", "job_json", "owned", "project_json", "report_json",
            "tag_json", "worst"]

@@ -37,11 +37,12 @@ from resim.sdk.client.api.batches import (
 )
 from resim.sdk.client.api.builds import get_build
 from resim.sdk.client.api.experiences import list_experience_tags_for_experience
-from resim.sdk.client.api.projects import get_project, list_projects
+from resim.sdk.client.api.projects import get_branch_for_project, get_project, list_branches_for_project, list_projects
 from resim.sdk.client.api.reports import get_report
 from resim.sdk.client.models import (
     Batch,
     BatchStatus,
+    Branch,
     Build,
     ConflatedJobStatus,
     Event,
@@ -132,6 +133,20 @@ def test_projects(history: Served) -> None:
     project = _ok(get_project.sync_detailed(emu.project_id, client=client), Project)
     assert project.project_id == emu.project_id and project.archived is False
     assert get_project.sync_detailed(str(uuid.uuid4()), client=client).status_code == 404
+
+
+def test_branches_by_name_and_by_id(history: Served) -> None:
+    emu, client = history.emu, history.client
+    branches = _all_pages(list_branches_for_project.sync_detailed, emu.project_id, client=client, key="branches")
+    assert len(branches) >= 2 and all(isinstance(b, Branch) for b in branches)
+    main = _all_pages(list_branches_for_project.sync_detailed, emu.project_id, client=client, name="main",
+                      key="branches")
+    assert [b.name for b in main] == ["main"]
+    again = _ok(get_branch_for_project.sync_detailed(emu.project_id, main[0].branch_id, client=client), Branch)
+    assert again.branch_id == main[0].branch_id
+    batches = _all_pages(list_batches.sync_detailed, emu.project_id, client=client, key="batches",
+                         search=f'branch_id = "{main[0].branch_id}"')
+    assert batches and all(b.branch_id == main[0].branch_id for b in batches)
 
 
 def test_report_and_its_batch_search(history: Served) -> None:
