@@ -4,9 +4,12 @@
 # Run as the platform does:
 #   docker run --rm -v "$PWD/inputs:/tmp/resim/inputs:ro" -v "$PWD/outputs:/tmp/resim/outputs" metrics-build
 ARG BASE_IMAGE=python:3.11-slim
+# Optional dependencies, e.g. "compare" (SciPy: `[batch.baseline]` and `compare`, ~110 MB) or "compare,dask".
+ARG EXTRAS=""
 
 # --- builder: a virtualenv with the package and its dependencies, installed from wheels -------------
 FROM ${BASE_IMAGE} AS builder
+ARG EXTRAS
 # The classic builder leaves this stage as an untagged image; the label lets the build script remove it.
 LABEL org.metrics-build.stage=builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
@@ -16,15 +19,15 @@ COPY pyproject.toml README.md* LICENSE* /src/
 COPY metrics_build/ /src/metrics_build/
 RUN python3 -m venv /opt/metrics-build \
  && if ls /wheels/*.whl >/dev/null 2>&1; then \
-      /opt/metrics-build/bin/pip install --no-index --find-links /wheels metrics-build; \
+      /opt/metrics-build/bin/pip install --no-index --find-links /wheels "metrics-build${EXTRAS:+[$EXTRAS]}"; \
     else \
-      /opt/metrics-build/bin/pip install /src; \
+      /opt/metrics-build/bin/pip install "/src${EXTRAS:+[$EXTRAS]}"; \
     fi \
  && /opt/metrics-build/bin/pip uninstall --yes pip setuptools \
  && site=$(/opt/metrics-build/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
- # Not needed at run time: NumPy's own test suites (17 MB) and zstandard's CFFI backend (12 MB, unusable
+ # Not needed at run time: NumPy's (and SciPy's) own test suites (17 MB) and zstandard's CFFI backend (12 MB, unusable
  # without the cffi package, which is not installed; zstandard uses its C backend).
- && find "$site/numpy" -type d -name tests -prune -exec rm -rf {} + \
+ && for pkg in numpy scipy; do [ ! -d "$site/$pkg" ] || find "$site/$pkg" -type d -name tests -prune -exec rm -rf {} +; done \
  && rm -f "$site"/zstandard/_cffi.*.so \
  && /opt/metrics-build/bin/metrics-build --version \
  && /opt/metrics-build/bin/python -c 'import numpy, zstandard; print("numpy", numpy.__version__, "zstandard", zstandard.backend)'

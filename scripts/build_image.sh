@@ -2,6 +2,7 @@
 # Build the metrics-build container image, also where no container registry is reachable.
 #
 #   scripts/build_image.sh [--tag TAG] [--base IMAGE] [--local-base-tag TAG] [--local-base] [--no-wheelhouse]
+#                          [--extras LIST]
 #
 # 1. Base image: BASE (default python:3.11-slim) if the engine has it or can pull it; otherwise a local
 #    Debian bookworm base (python3 + venv) built with debootstrap from the mirror apt is configured
@@ -9,6 +10,8 @@
 # 2. Wheelhouse: the project and its dependencies as wheels built on the host (PyPI reachable there),
 #    so the image build itself needs no network (`pip install --no-index`).
 # 3. `docker build` of the Dockerfile on that base, then the image and base sizes are printed.
+# --extras adds optional dependencies to the image, e.g. `--extras compare` (SciPy, for `[batch.baseline]`
+# and `compare`; about 110 MB more) or `--extras compare,dask`; the default image has none.
 #
 # Environment (flags win): METRICS_BUILD_IMAGE (tag, default metrics-build:latest), BASE_IMAGE,
 # LOCAL_BASE_TAG (default metrics-build-base:bookworm), PYTHON (host Python for the wheelhouse, default
@@ -29,6 +32,7 @@ python=${PYTHON:-python3}
 suite=${DEBIAN_SUITE:-bookworm}
 force_local_base=0
 use_wheelhouse=1
+extras=""
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
     --local-base-tag) [ $# -ge 2 ] || die "--local-base-tag needs a value"; local_base_tag=$2; shift 2 ;;
     --local-base) force_local_base=1; shift ;;
     --no-wheelhouse) use_wheelhouse=0; shift ;;
+    --extras) [ $# -ge 2 ] || die "--extras needs a value"; extras=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
@@ -126,7 +131,7 @@ if [ "$use_wheelhouse" -eq 1 ]; then
     || die "host Python is $host_py but the base image has $base_py: set PYTHON to a python$base_py, or pass --no-wheelhouse (the build then needs PyPI)"
   started=$(secs)
   log "building the wheelhouse with $python ($host_py)"
-  "$python" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$wheelhouse" "$repo" \
+  "$python" -m pip wheel --quiet --disable-pip-version-check --wheel-dir "$wheelhouse" "$repo${extras:+[$extras]}" \
     || die "building the wheelhouse failed (is PyPI reachable from this host?)"
   log "wheelhouse: $(find "$wheelhouse" -maxdepth 1 -name '*.whl' | wc -l) wheels in $(( $(secs) - started ))s"
 fi
@@ -137,7 +142,7 @@ log "building $tag on $base"
 revision=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 build_log=$(mktemp "${TMPDIR:-/tmp}/metrics-build-image.XXXXXX")
 built=0
-docker build --force-rm --tag "$tag" --file "$repo/Dockerfile" --build-arg "BASE_IMAGE=$base" \
+docker build --force-rm --tag "$tag" --file "$repo/Dockerfile" --build-arg "BASE_IMAGE=$base" --build-arg "EXTRAS=$extras" \
   --label "org.opencontainers.image.revision=$revision" "$repo" >"$build_log" 2>&1 && built=1
 # The builder stage, and the image this tag named before, stay behind untagged: remove those (by
 # their labels), nobody else's.
