@@ -99,7 +99,7 @@ def test_unreadable_file_is_reported_and_others_still_checked(tmp_path: Path,
     missing = tmp_path / "missing.binproto"
     assert validate_files([missing, good, bad]) == EXIT_BAD_INPUT
     captured = capsys.readouterr()
-    assert captured.err == f"metrics-build: error: {missing}: no such file\n"
+    assert captured.err == f"metrics-build: error: {missing}: JobMetrics file not found\n"
     assert f"{good}: ok" in captured.out
     assert f"{bad}: invalid: the platform would reject it (4 problems)" in captured.out
 
@@ -114,7 +114,7 @@ def test_inspect_prints_the_table(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 
 def test_inspect_missing_file_raises_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="JobMetrics file not found"):
         inspect_file(tmp_path / "nope", show_data=True)
 
 

@@ -34,7 +34,7 @@ def _error(path: Path) -> InputError:
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    assert str(_error(tmp_path / "nope.binproto")).endswith(": no such file")
+    assert str(_error(tmp_path / "nope.binproto")).endswith(": JobMetrics file not found")
 
 
 def test_directory(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from metrics_build.bounded import nesting_depth, read_bounded
 from metrics_build.config.defaults import DEFAULT_CONFIG_TOML
 from metrics_build.config.root import MetricsConfig
 from metrics_build.errors import ConfigError
@@ -111,26 +112,12 @@ def parse_config_text(text: str, source: str) -> MetricsConfig:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{source}: tables or arrays nested too deeply") from None
-    if _depth(raw) > MAX_NESTING:
+    if nesting_depth(raw) > MAX_NESTING:
         raise ConfigError(f"{source}: tables or arrays nested more than {MAX_NESTING} deep")
     try:
         return MetricsConfig.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(source, raw, exc)) from None
-
-
-def _depth(value: Any) -> int:
-    """Nesting depth of parsed TOML (iterative, so any depth is measured without recursing)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
-    return deepest
 
 
 def load_config(path: Path) -> MetricsConfig:
@@ -139,17 +126,11 @@ def load_config(path: Path) -> MetricsConfig:
     Raises:
         ConfigError: the file is missing, unreadable, not UTF-8 TOML, or fails validation.
     """
+    data = read_bounded(path, "config file", MAX_CONFIG_BYTES, ConfigError)
     try:
-        with path.open("rb") as handle:
-            text = handle.read(MAX_CONFIG_BYTES + 1).decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a config file") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
     return parse_config_text(text, str(path))
 
 

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from metrics_build.errors import ConfigError, InputError
+from metrics_build.bounded import nesting_depth, read_bounded
+from metrics_build.errors import ConfigError
 from metrics_build.http.loopback import is_loopback_host
 from metrics_build.platform import BATCH_CONFIG_FILE, REPORT_CONFIG_FILE
 
@@ -115,26 +116,8 @@ def parse_settings(raw: Any, model: type[S], *, source: str) -> S:
         raise ConfigError(f"{source}: {_describe(exc)}") from None
 
 
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
-
-
 def _read_json(path: Path, what: str) -> Any:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SETTINGS_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read {what} ({type(exc).__name__})") from None
-    if len(data) > MAX_SETTINGS_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_SETTINGS_BYTES} bytes, not a {what}")
+    data = read_bounded(path, what, MAX_SETTINGS_BYTES)
     try:
         raw = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
@@ -144,7 +127,7 @@ def _read_json(path: Path, what: str) -> Any:
         raise ConfigError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply to be a {what}") from None
-    if _depth(raw) > _MAX_DEPTH:
+    if nesting_depth(raw) > _MAX_DEPTH:
         raise ConfigError(f"{path}: nested more than {_MAX_DEPTH} deep, not a {what}")
     return raw
 

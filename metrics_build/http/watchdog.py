@@ -87,24 +87,24 @@ def _register(conn: Any) -> None:
         _current.keys.append(_WATCHDOG.watch(sock, at))
 
 
-class WatchedHTTPConnection(HTTPConnection):
-    """urllib3's connection, registering its socket with the current deadline for each request."""
+class _Watched:
+    """Registers the connection's socket with the current deadline before each request is sent."""
+
+    sock: Any
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         if self.sock is None:
-            self.connect()
+            self.connect()  # type: ignore[attr-defined]
         _register(self)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class WatchedHTTPSConnection(HTTPSConnection):
-    """urllib3's TLS connection, registering its socket with the current deadline for each request."""
+class WatchedHTTPConnection(_Watched, HTTPConnection):
+    """urllib3's connection, watched (see `_Watched`)."""
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is None:
-            self.connect()
-        _register(self)
-        super().request(*args, **kwargs)
+
+class WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    """urllib3's TLS connection, watched (see `_Watched`)."""
 
 
 class WatchedHTTPConnectionPool(HTTPConnectionPool):

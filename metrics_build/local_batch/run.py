@@ -19,16 +19,13 @@ import fcntl
 import json
 import logging
 import shutil
-import signal
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TextIO, cast
 
 from tqdm import tqdm
@@ -118,7 +115,7 @@ def local_batch(settings: Settings, out: TextIO | None = None) -> int:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create output directory {root}: {exc.strerror}") from None
-    with _exclusive(root), _sigterm_as_interrupt():
+    with _exclusive(root):
         layout = Layout(root, _fresh_work_dir(root))
         for directory in (layout.tests, layout.logs):
             directory.mkdir(exist_ok=True)
@@ -149,22 +146,6 @@ def _exclusive(root: Path) -> Iterator[None]:
         except BlockingIOError:
             raise InputError(f"another local-batch is running on {root}") from None
         yield
-
-
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    # SIGTERM (e.g. `kill`) then stops the runs in flight like Ctrl-C does, instead of orphaning them.
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set from the main thread
-        return
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _fresh_work_dir(root: Path) -> Path:

@@ -11,8 +11,12 @@ from pathlib import Path
 
 from google.protobuf.message import DecodeError
 
+from metrics_build.bounded import read_bounded
 from metrics_build.errors import InputError
 from metrics_build.wire import metrics_pb2 as pb
+
+MAX_FILE_BYTES = 2**31 - 1
+"""Protobuf's own limit on a message's size."""
 
 
 def parse_job_metrics(data: bytes, what: str) -> pb.JobMetrics:
@@ -48,14 +52,4 @@ def read_job_metrics(path: Path) -> pb.JobMetrics:
     Raises:
         InputError: the file is missing, unreadable, or not a JobMetrics message.
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a JobMetrics file") from None
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or type(exc).__name__})") from None
-    return parse_job_metrics(data, str(path))
+    return parse_job_metrics(read_bounded(path, "JobMetrics file", MAX_FILE_BYTES), str(path))

@@ -20,7 +20,7 @@ class Link:
 
 
 @dataclass
-class Card:
+class Card(st.Shows):
     """One metric as shown: its header, one kind of body (chart, value, text or images) and links."""
 
     anchor: str
@@ -37,14 +37,6 @@ class Card:
     images: list[Image] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     events: list[Link] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return st.label(self.status)
-
-    @property
-    def status_css(self) -> str:
-        return st.css(self.status)
 
 
 __all__ = ["Card", "Link"]

@@ -20,7 +20,7 @@ MAX_ROWS = 5_000
 
 
 @dataclass(frozen=True)
-class EventMetric:
+class EventMetric(st.Shows):
     """A metric an event names: a link to it, or (for the event's own scalar metrics, shown at their
     first event) the value itself, which then carries the metric's anchor."""
 
@@ -30,13 +30,9 @@ class EventMetric:
     status: int = 0
     home: bool = False
 
-    @property
-    def status_css(self) -> str:
-        return st.css(self.status)
-
 
 @dataclass
-class EventRow:
+class EventRow(st.Shows):
     """One event as listed."""
 
     anchor: str
@@ -48,14 +44,6 @@ class EventRow:
     tags: list[str] = field(default_factory=list)
     metrics: list[EventMetric] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return st.label(self.status)
-
-    @property
-    def status_css(self) -> str:
-        return st.css(self.status)
 
 
 def _absolute(event: pb.Event) -> bool:

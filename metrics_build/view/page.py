@@ -55,7 +55,7 @@ class Reason:
 
 
 @dataclass
-class Section:
+class Section(st.Shows):
     """Everything shown for one metrics file."""
 
     anchor: str
@@ -75,14 +75,6 @@ class Section:
     input_report: Card | None = None
     data_rows: list[tuple[str, str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def status_label(self) -> str:
-        return st.label(self.status)
-
-    @property
-    def status_css(self) -> str:
-        return st.css(self.status)
 
 
 def _display_key(metric: pb.Metric) -> tuple[int, float, str]:

@@ -67,3 +67,18 @@ def severity(status: int) -> int:
 def importance_label(importance: int) -> str:
     """The importance's name (`CRITICAL` ... `ZERO`, `UNSPECIFIED`)."""
     return IMPORTANCE_LABELS.get(importance, f"IMPORTANCE_{importance}")
+
+
+class Shows:
+    """A mixin for anything shown with a status (a `status` number): its label and CSS class."""
+
+    status: int
+
+    @property
+    def status_label(self) -> str:
+        return label(self.status)
+
+    @property
+    def status_css(self) -> str:
+        return css(self.status)
+

@@ -181,5 +181,5 @@ def test_a_huge_batch_config_is_refused_without_reading_it_all(tmp_path: Path) -
     path = tmp_path / "batch_metrics_config.json"
     with path.open("wb") as f:
         f.write(b'{"authToken": "' + b"x" * (3 * 1024 * 1024) + b'"}')
-    with pytest.raises(ConfigError, match="larger than"):
+    with pytest.raises(InputError, match="larger than 1048576 bytes, not a batch config"):
         load_batch_settings(path)

@@ -23,7 +23,7 @@ def test_view_writes_one_page_for_several_files(tmp_path: Path, capsys: pytest.C
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["missing.binproto"], "missing.binproto: no such file"),
+    (["missing.binproto"], "missing.binproto: JobMetrics file not found"),
     (["{dir}"], "is a directory, not a JobMetrics file"),
     (["{file}", "-o", "{dir}"], "is a directory; give the HTML file to write"),
     (["{file}", "-o", "{dir}/no/such/dir/r.html"], "cannot write"),

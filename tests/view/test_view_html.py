@@ -190,7 +190,7 @@ def test_sections_build_from_a_message_without_a_file() -> None:
 
 
 def test_a_missing_or_foreign_file_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(InputError, match="JobMetrics file not found"):
         render_files([tmp_path / "nope.binproto"])
     (tmp_path / "x.binproto").write_text("not protobuf at all \xff")
     with pytest.raises(InputError, match="not a JobMetrics file"):
