@@ -46,7 +46,8 @@ def test_the_report_is_valid_and_counts_every_batch(history: Path, tmp_path: Pat
     assert names(msg)[:4] == ["test status over time", "report summary", "pass rate over time", "pass rate per batch"]
     assert {"flaky experiences", "regression onset", "tags", "pass rate by tag", "experience pass rates",
             "job metric: max speed", "job metric: collisions", "batch metric: pass rate"} <= set(names(msg))
-    assert msg.job_level_metrics.metrics_status == pb.PASSED_METRIC_STATUS  # nothing is judged without declared thresholds
+    # Nothing is judged without declared thresholds.
+    assert msg.job_level_metrics.metrics_status == pb.PASSED_METRIC_STATUS
 
     # Tests per status in each batch, running and cancelled ones included, at each batch's creation time.
     chart = metric(msg, "test status over time")

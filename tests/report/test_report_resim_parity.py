@@ -31,11 +31,16 @@ RESIM_STATUSES = ("PASSED", "WARNING", "BLOCKER", "ERROR", "CANCELLED")  # the c
 # batch metrics are still queued, and every outcome of a test.
 OUTCOMES = ("PASSED", "FAIL_WARN", "FAIL_BLOCK", "ERROR", "CANCELLED", "RUNNING")
 BATCH_STATUS = {3: "ERROR", 4: "CANCELLED", 6: "BATCH_METRICS_QUEUED"}
-LONGER = tuple(
-    BatchSpec(f"n{i:02d}", f"2026-02-{i + 1:02d}T03:00:00Z", BATCH_STATUS.get(i, "SUCCEEDED"), f"2.{i // 2}.0", {t: OUTCOMES[(i * 7 + k * 3) % (4 if i % 4 else 6)] for k, t in
-                                enumerate(("lane_change", "merge", "parking", "roundabout")[: 2 + i % 3])},
-              batch_output=i % 2 == 0)
-    for i in range(9))
+TESTS = ("lane_change", "merge", "parking", "roundabout")
+
+
+def _outcomes(i: int) -> dict[str, str]:
+    # Batch i runs 2 to 4 tests; the outcomes cycle so that every one occurs (running ones only now and then).
+    return {test: OUTCOMES[(i * 7 + k * 3) % (4 if i % 4 else 6)] for k, test in enumerate(TESTS[: 2 + i % 3])}
+
+
+LONGER = tuple(BatchSpec(f"n{i:02d}", f"2026-02-{i + 1:02d}T03:00:00Z", BATCH_STATUS.get(i, "SUCCEEDED"),
+                         f"2.{i // 2}.0", _outcomes(i), batch_output=i % 2 == 0) for i in range(9))
 
 
 @pytest.fixture
