@@ -80,8 +80,8 @@ class JobMetricTrend(_TrendBase):
         return v
 
     def default_name(self) -> str:
-        """`<metric>: <stat> per batch`."""
-        return f"{self.metric}: {self.stat} per batch"
+        """`<metric>: <stat> trend`."""
+        return f"{self.metric}: {self.stat} trend"
 
 
 class BatchMetricTrend(_TrendBase):
@@ -91,8 +91,8 @@ class BatchMetricTrend(_TrendBase):
     metric: NonEmpty
 
     def default_name(self) -> str:
-        """`<metric> per batch`."""
-        return f"{self.metric} per batch"
+        """`<metric>: trend`."""
+        return f"{self.metric}: trend"
 
 
 TrendSpec = Annotated[PassRateTrend | JobMetricTrend | BatchMetricTrend, Field(discriminator="kind")]

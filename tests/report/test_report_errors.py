@@ -81,7 +81,7 @@ def test_both_config_files_are_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     ('[[report.trends]]\nkind = "pass_rate"\nname = "tags"\n',
      "report: trends[0] (\"tags\").name: 'tags' is the name of a built-in report metric"),
     ('[[report.trends]]\nkind = "batch_metric"\nmetric = "x"\n[[report.trends]]\nkind = "batch_metric"\n'
-     'metric = "x"\n', 'trends[1] ("x per batch").name: the name is already used by trends[0]'),
+     'metric = "x"\n', 'trends[1] ("x: trend").name: the name is already used by trends[0]'),
     ('[[report.trends]]\nkind = "pass_rate"\nmax_drop = -1\n', "report.trends[0].max_drop: Input should be"),
 ])
 def test_a_bad_report_section_is_exit_2(history: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
