@@ -36,6 +36,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], **commo
     p.add_argument("--force", action="store_true", help="rerun tests that already have outputs")
     p.add_argument("--timeout", type=positive_seconds, default=None, metavar="SECONDS",
                    help="stop a test (or the batch step) that runs longer, and count it failed")
+    p.add_argument("--history", type=Path, default=None, metavar="DIR",
+                   help="also append this run as a batch of the history DIR (the emulator's layout), for report "
+                   "mode over the last runs: metrics-build emulate --history DIR")
+    p.add_argument("--history-build", default=None, metavar="VERSION",
+                   help="with --history: the build version to record (e.g. `git describe`; default: one per run)")
     p.set_defaults(handler=handle)
 
 
@@ -44,7 +49,7 @@ def handle(ns: argparse.Namespace) -> int:
     settings = Settings(
         tests_dir=ns.tests_dir, output_dir=ns.output_dir, config=ns.config, image=ns.image,
         max_workers=ns.max_workers or max(1, os.cpu_count() or 1), force=ns.force, timeout=ns.timeout,
-        progress=sys.stderr.isatty(),
+        progress=sys.stderr.isatty(), history=ns.history, history_build=ns.history_build,
     )
     return local_batch(settings)
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _statuses(msg: pb.JobMetrics, name: str) -> list[int]:
     values = metric(msg, name).metric_values.double_over_time_metric_values
-    data = next(d for d in msg.metrics_data if d.metrics_data_id.id.data == values.statuses_over_time_data_id[0].id.data)
+    wanted = values.statuses_over_time_data_id[0].id.data
+    data = next(d for d in msg.metrics_data if d.metrics_data_id.id.data == wanted)
     return list(data.series.statuses.series)
 
 
@@ -113,7 +115,7 @@ metric = "no such metric"
     p90 = [float(np.percentile(v, 90)) for v in speeds]
     assert series(msg, "max speed: p90 trend: p90") == pytest.approx(p90, rel=1e-12)
     assert _statuses(msg, "max speed: p90 trend") == [PASSED] + [
-        WARN if b - a > 0.1 else PASSED for a, b in zip(p90, p90[1:], strict=False)]
+        WARN if b - a > 0.1 else PASSED for a, b in itertools.pairwise(p90)]
     # the batch metric "pass rate" (a fraction): 1, 0.75, 0.5, 0.75; drops of 0.25 fail, as FAIL_BLOCK
     assert series(msg, "pass rate: trend: pass rate") == [1.0, 0.75, 0.5, 0.75]
     assert _statuses(msg, "pass rate: trend") == [PASSED, BLOCK, BLOCK, PASSED]
