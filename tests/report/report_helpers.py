@@ -34,12 +34,15 @@ class Run:
 
 
 def run_report(history: Path, tmp: Path, capsys: pytest.CaptureFixture[str], *args: str,
-               config: str | None = None, faults: Faults | None = None, name: str = "out",
+               config: str | Path | None = None, faults: Faults | None = None, name: str = "out",
                max_page_size: int = 100, edit: Any = None) -> Run:
-    """Serve `history`, write its report config (optionally changed by `edit(dict)`), run report mode."""
+    """Serve `history`, write its report config (optionally changed by `edit(dict)`), run report mode with
+    `config` (a file, or TOML text written to a file)."""
     inputs, outputs = tmp / f"{name}-inputs", tmp / name
     cmd = ["run", "--inputs", str(inputs), "--outputs", str(outputs), *args]
-    if config is not None:
+    if isinstance(config, Path):
+        cmd += ["--config", str(config)]
+    elif config is not None:
         path = tmp / f"{name}.toml"
         path.write_text(config, encoding="utf-8")
         cmd += ["--config", str(path)]
