@@ -79,7 +79,8 @@ def _batch_output(out_dir: Path, batch: int, outcomes: dict[str, str]) -> None:
     writer = JobMetricsWriter(uuid.uuid5(uuid.NAMESPACE_URL, f"metrics-build/examples/history/{batch}/batch"))
     rate = sum(o == "PASSED" for o in judged) / len(judged)
     writer.add_metric(m.ScalarMetric(name="pass rate", value=round(rate, 6), status=m.Status.PASSED))
-    writer.add_metric(m.TextMetric(name="batch summary", text=f"{len(judged)} tests with a verdict", status=m.Status.RAW))
+    writer.add_metric(m.TextMetric(name="batch summary", text=f"{len(judged)} tests with a verdict",
+                                   status=m.Status.RAW))
     writer.write(out_dir / "metrics.binproto")
 
 
