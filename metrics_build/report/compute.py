@@ -6,6 +6,7 @@ Pure apart from the Python entries (which may fetch through the history they are
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from metrics_build.report.fold import HistoryState
 from metrics_build.report.history import ReportInfo
 from metrics_build.writer import JobMetricsWriter, output_names, repeated_names
 
+log = logging.getLogger("metrics_build.report")
+
 SKIPPED_METRIC = "skipped requests"
 _MAX_SKIPPED_LINES = 50
 
@@ -27,7 +30,7 @@ class ReportOutput(m.MetricSet):
     """Everything report mode writes."""
 
 
-def _defaults(state: HistoryState, report: ReportInfo, skipped: int) -> list[m.Metric | None]:
+def _defaults(state: HistoryState, report: ReportInfo, skipped: int) -> list[m.Metric]:
     s = state.section
     complete = state.complete_rows
     tags = state.selected_tags()
@@ -36,7 +39,7 @@ def _defaults(state: HistoryState, report: ReportInfo, skipped: int) -> list[m.M
         overview.summary(state, report, skipped),
     ]
     if not state.rows:
-        return out
+        return [metric for metric in out if metric is not None]
     out += [
         trends.pass_rate_over_time(complete, s.confidence),
         overview.batch_table(state),
@@ -48,8 +51,10 @@ def _defaults(state: HistoryState, report: ReportInfo, skipped: int) -> list[m.M
         insights.onset_table(state),
         insights.tag_table(state, tags),
         trends.tag_pass_rates(complete, tags),
-        overview.metric_status_table(state.job_metric_statuses, "job metric status counts", "job metrics"),
-        overview.metric_status_table(state.batch_metric_statuses, "batch metric status counts", "batch metrics"),
+        overview.metric_status_table(state.job_metric_statuses, "job metric status counts", "job metrics",
+                                     s.max_rows),
+        overview.metric_status_table(state.batch_metric_statuses, "batch metric status counts", "batch metrics",
+                                     s.max_rows),
     ]
     job_names = sorted({n for r in state.rows for n in r.job_metrics})
     batch_names = sorted({n for r in state.rows for n in r.batch_metrics})
@@ -58,14 +63,38 @@ def _defaults(state: HistoryState, report: ReportInfo, skipped: int) -> list[m.M
     for name in batch_names[: s.max_metric_trends]:
         out.append(trends.batch_metric_trend(complete, name, state.batch_units.get(name, ""),
                                              name=BATCH_METRIC_PREFIX + name))
+    notes = []
     left = len(job_names) + len(batch_names) - len(job_names[: s.max_metric_trends]) \
         - len(batch_names[: s.max_metric_trends])
     if left:
-        summary = out[1]
-        if isinstance(summary, m.TextMetric):
-            summary.text += (f"\n\n{t.plural(left, 'metric name')} got no trend of its own "
-                             f"(`[report] max_metric_trends` = {s.max_metric_trends}).")
-    return out
+        notes.append(f"{t.plural(left, 'metric name')} got no trend of its own "
+                     f"(`[report] max_metric_trends` = {s.max_metric_trends}).")
+    kept, dropped = _without_clashes([metric for metric in out if metric is not None])
+    if dropped:
+        notes.append(f"Left out because their names clash with other metrics' (metric names are the users'): "
+                     f"{t.cell(', '.join(dropped))}.")
+    summary = next((metric for metric in kept if metric.name == "report summary"), None)
+    if notes and isinstance(summary, m.TextMetric):
+        summary.text += "".join(f"\n\n{note}" for note in notes)
+    return kept
+
+
+def _without_clashes(metrics: list[m.Metric]) -> tuple[list[m.Metric], list[str]]:
+    """`metrics` without those whose metric or data names an earlier one already took (a job metric called
+    `x: min` would clash with the data of `job metric: x`), and the names of those left out."""
+    taken = m.Names()
+    kept: list[m.Metric] = []
+    dropped: list[str] = []
+    for metric in metrics:
+        used = m.MetricSet(metrics=[metric]).names()
+        if len(set(used)) < len(used) or any(name in taken for name in used):
+            log.warning("leaving out the report metric %r: its names clash with another metric's", metric.name)
+            dropped.append(metric.name)
+            continue
+        for name in used:
+            taken.claim(name)
+        kept.append(metric)
+    return kept, dropped
 
 
 def _skipped_metric(skipped: list[Skipped], count: int) -> m.TextMetric:
@@ -89,7 +118,7 @@ def compute_report(state: HistoryState, report: ReportInfo, *, skipped: list[Ski
     s = state.section
     out = ReportOutput()
     if s.use_defaults:
-        out.metrics.extend(metric for metric in _defaults(state, report, skipped_count) if metric is not None)
+        out.metrics.extend(_defaults(state, report, skipped_count))
     complete = state.complete_rows
 
     def unit_of(metric: str, batch: bool) -> str:

@@ -181,7 +181,7 @@ def experience_table(state: HistoryState, name: str = "experience status counts"
                         description="tests of each experience per conflated status, worst first")
 
 
-def metric_status_table(counts: dict[str, Counter[str]], name: str, what: str) -> m.Metric:
+def metric_status_table(counts: dict[str, Counter[str]], name: str, what: str, limit: int) -> m.Metric:
     """Per metric name, how many listed metrics ended in each status (FAIL_BLOCK, FAIL_WARN and PASSED
     always shown), most FAIL_BLOCK first."""
     seen: Counter[str] = Counter()
@@ -193,7 +193,8 @@ def metric_status_table(counts: dict[str, Counter[str]], name: str, what: str) -
         return m.TextMetric(name=name, text=f"No {what} in any batch of this report.", status=INFO,
                             importance=m.Importance.HIGH, description=f"{what} per status (none)")
     body: list[list[object]] = [[metric, *(c[s] for s in statuses)] for metric, c in ranked]
-    text = t.table(["metric", *statuses], body, right=[False, *(True for _ in statuses)])
+    shown, more = t.clipped(body, limit, "metrics")
+    text = t.table(["metric", *statuses], shown, right=[False, *(True for _ in statuses)]) + more
     return m.TextMetric(name=name, text=text, status=INFO, importance=m.Importance.HIGH,
                         description=f"{what} per status over every batch, most blocking first")
 

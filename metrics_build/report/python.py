@@ -10,7 +10,7 @@ metric and never loses the others.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from metrics_build import model as m
@@ -41,7 +41,7 @@ class ReportHistory:
     report: ReportInfo
     batches: Sequence[BatchRow]
     experiences: Sequence[ExperienceState]
-    _fetcher: HistoryFetcher
+    _fetcher: HistoryFetcher = field(repr=False)
 
     @property
     def project_id(self) -> str:

@@ -16,6 +16,7 @@ Verdicts (warnings fail, errors, cancelled and running tests have none): pass ra
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,10 @@ from history_fixtures import build_history, expected_scalar, report_batches
 from report_helpers import metric, names, run_report, series, table, text
 from scipy.stats import binomtest
 
+from metrics_build import model as m
 from metrics_build.validate import validate_job_metrics
 from metrics_build.wire import metrics_pb2 as pb
+from metrics_build.writer import JobMetricsWriter
 
 STATUSES = {"b1-first": {"PASSED": 4}, "b2-warn": {"PASSED": 2, "WARNING": 1, "ERROR": 1},
             "b3-block": {"PASSED": 2, "WARNING": 1, "BLOCKER": 1}, "b4-cancelled": {"BLOCKER": 1, "CANCELLED": 1},
@@ -185,3 +188,18 @@ def test_an_empty_report_still_writes_a_valid_file(tmp_path: Path, capsys: pytes
     assert run.code == 0, run.stderr
     assert names(run.msg) == ["report summary"]
     assert "no batch of the test suite on this branch was created in the window" in text(run.msg, "report summary")
+
+
+def test_metric_names_that_would_clash_leave_a_trend_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A job metric called "speed: min" would be the name of a data of the trend of "speed" (its min line).
+    history = tmp_path / "history"
+    for batch in ("b1", "b2"):
+        writer = JobMetricsWriter(uuid.uuid5(uuid.NAMESPACE_URL, batch))
+        for name, value in (("speed", 3.0), ("speed: min", 1.0)):
+            writer.add_metric(m.ScalarMetric(name=name, value=value))
+        writer.write(history / batch / "jobs" / "t" / "metrics.binproto")
+    run = run_report(history, tmp_path, capsys)
+    assert run.code == 0, run.stderr
+    assert "job metric: speed" in names(run.msg) and "job metric: speed: min" not in names(run.msg)
+    assert "Left out because their names clash with other metrics' (metric names are the users'): job metric: " \
+           "speed: min." in text(run.msg, "report summary")
