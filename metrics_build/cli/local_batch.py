@@ -43,6 +43,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], **commo
                    "(needs the `dask` extra)")
     p.add_argument("--shard-size", type=positive_int, default=64, metavar="N",
                    help="with --scheduler: tests per aggregation task (default 64)")
+    p.add_argument("--history", type=Path, default=None, metavar="DIR",
+                   help="also append this run as a batch of the history DIR (the emulator's layout), for report "
+                   "mode over the last runs: metrics-build emulate --history DIR")
+    p.add_argument("--history-build", default=None, metavar="VERSION",
+                   help="with --history: the build version to record (e.g. `git describe`; default: one per run)")
     p.set_defaults(handler=handle)
 
 
@@ -52,7 +57,7 @@ def handle(ns: argparse.Namespace) -> int:
         tests_dir=ns.tests_dir, output_dir=ns.output_dir, config=ns.config, image=ns.image,
         max_workers=ns.max_workers or max(1, os.cpu_count() or 1), force=ns.force, timeout=ns.timeout,
         progress=sys.stderr.isatty(), scheduler=ns.scheduler, shard_size=ns.shard_size,
-        batch_config=resolve_config(ns.config),
+        batch_config=resolve_config(ns.config), history=ns.history, history_build=ns.history_build,
     )
     return local_batch(settings)
 

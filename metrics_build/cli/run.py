@@ -34,7 +34,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], **commo
                    help="batch and report mode: skip objects that still fail after retries and report them, "
                    "instead of failing")
     p.add_argument("--max-workers", type=positive_int, default=None,
-                   help="batch and report mode: concurrent downloads (default 64, or [batch] max_workers)")
+                   help="batch and report mode: concurrent requests (default 64, or max_workers of [batch] / "
+                   "[report]; report mode also caps API calls at 16)")
     p.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                    help="batch mode: keep the fetch cache in DIR (a rerun downloads nothing it already has; "
                    "never inside --outputs); default: a temporary directory, removed at the end")
@@ -54,9 +55,13 @@ def handle(ns: argparse.Namespace) -> int:
         return run_batch_mode(inputs=inputs, outputs=outputs, config_path=config, allow_partial=ns.allow_partial,
                               max_workers=ns.max_workers, cache_dir=ns.cache_dir)
     if mode is Mode.REPORT:
-        from metrics_build.errors import InputError
+        from metrics_build.report import run_report_mode
 
-        raise InputError(f"{inputs / REPORT_CONFIG_FILE}: report mode is not available in this version")
+        log.info("report mode: %s found", inputs / REPORT_CONFIG_FILE)
+        if ns.cache_dir is not None:
+            log.warning("--cache-dir is for batch mode; report mode downloads no objects and ignores it")
+        return run_report_mode(inputs=inputs, outputs=outputs, config_path=config, allow_partial=ns.allow_partial,
+                               max_workers=ns.max_workers, job_id=ns.job_id)
     from metrics_build.test_mode.run import run_test_mode
 
     log.info("test mode: neither %s nor %s in %s", BATCH_CONFIG_FILE, REPORT_CONFIG_FILE, inputs)

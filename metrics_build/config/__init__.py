@@ -1,8 +1,8 @@
 """Every model a user writes (pydantic, frozen, unknown keys rejected), the default config, and loading.
 
 `common` holds what the sections share; `metrics` and `events` the test-mode entries; `sections` the
-test-mode tables; `batch` the `[batch]` table; `root` the whole file; `loading` TOML → models with
-readable errors; `defaults` the built-in default as TOML text.
+test-mode tables; `batch`, `compare` and `report` the tables of those commands and modes; `root` the whole
+file; `loading` TOML → models with readable errors; `defaults` the built-in default as TOML text.
 """
 
 from __future__ import annotations
@@ -43,10 +43,24 @@ from metrics_build.config.metrics import (
     StatesOverTimeSpec,
     TextSpec,
 )
+from metrics_build.config.report import (
+    BATCH_METRIC_PREFIX,
+    DEFAULT_REPORT_METRICS,
+    JOB_METRIC_PREFIX,
+    BatchMetricTrend,
+    JobMetricTrend,
+    PassRateTrend,
+    ReportSection,
+    TrendSpec,
+    trend_name,
+)
 from metrics_build.config.root import MetricsConfig
 from metrics_build.config.sections import LOG_FORMATS, AutoSection, OutputSection, SourcesSection
 
 __all__ = [
+    "BATCH_METRIC_PREFIX",
+    "DEFAULT_REPORT_METRICS",
+    "JOB_METRIC_PREFIX",
     "LOG_FORMATS",
     "REDUCTIONS",
     "AutoSection",
@@ -54,6 +68,7 @@ __all__ = [
     "BaselineSpec",
     "BatchHistogramSpec",
     "BatchMetricSpec",
+    "BatchMetricTrend",
     "BatchSection",
     "Better",
     "CompareSection",
@@ -66,6 +81,7 @@ __all__ = [
     "Frozen",
     "HistogramSpec",
     "ImportanceName",
+    "JobMetricTrend",
     "LinePlotSpec",
     "MetricRule",
     "MetricSpec",
@@ -74,9 +90,11 @@ __all__ = [
     "NonEmpty",
     "OutputSection",
     "PassRateSpec",
+    "PassRateTrend",
     "PerTestBarSpec",
     "PythonEntry",
     "Reduction",
+    "ReportSection",
     "ScalarSpec",
     "ScalarStatSpec",
     "Severity",
@@ -87,6 +105,7 @@ __all__ = [
     "TextSpec",
     "ThresholdEventSpec",
     "Thresholds",
+    "TrendSpec",
     "WeightedMeanSpec",
     "check_config_file",
     "default_config",
@@ -94,4 +113,5 @@ __all__ = [
     "format_validation_error",
     "load_config",
     "parse_config_text",
+    "trend_name",
 ]

@@ -163,6 +163,29 @@ default_histogram_samples = 10000
 # function = "my_batch_metrics:compute"   # called with the whole batch; module beside this file
 """
 
-DEFAULT_CONFIG_TOML = TEST_MODE_TOML + DEFAULT_BATCH_TOML
+DEFAULT_REPORT_TOML = """\
 
-__all__ = ["DEFAULT_BATCH_TOML", "DEFAULT_CONFIG_TOML", "TEST_MODE_TOML"]
+[report]
+# Report mode (report_config.json): the built-in report metrics over the report's batches: test
+# statuses per batch, totals, per-experience and per-metric status counts, the pass rate per batch with
+# its Wilson interval, flaky experiences, regression onset, the same per experience tag, and trends of
+# job and batch scalars. See docs/report-mode.md.
+use_defaults = true
+warn_passes = false          # a test that warned passes
+errors_fail = false          # a test that errored fails (else it has no verdict)
+confidence = 0.95            # of the Wilson intervals
+# tags = ["highway"]         # experience tags to slice by (default: the 20 with most experiences)
+# last_batches = 30          # only the newest N batches
+#
+# [[report.trends]]
+# kind = "pass_rate"         # or "job_metric" (metric, stat) or "batch_metric" (metric)
+# max_drop = 10.0            # FAIL_WARN when it falls more than 10 points below the previous batch's
+# fails_below = 70.0
+#
+# [[report.python]]
+# function = "report_metrics:streaks"   # called with the lazily fetched history
+"""
+
+DEFAULT_CONFIG_TOML = TEST_MODE_TOML + DEFAULT_BATCH_TOML + DEFAULT_REPORT_TOML
+
+__all__ = ["DEFAULT_BATCH_TOML", "DEFAULT_CONFIG_TOML", "DEFAULT_REPORT_TOML", "TEST_MODE_TOML"]

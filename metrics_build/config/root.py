@@ -1,4 +1,5 @@
-"""The whole config file (`MetricsConfig`): test mode's tables, `[batch]`, and the rules across entries."""
+"""The whole config file (`MetricsConfig`): test mode's tables, `[batch]`, `[compare]`, `[report]`, and the
+rules across entries."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ from metrics_build.config.common import Frozen, PythonEntry
 from metrics_build.config.compare import CompareSection
 from metrics_build.config.events import EventSpec
 from metrics_build.config.metrics import MetricSpec
+from metrics_build.config.report import ReportSection
 from metrics_build.config.sections import AutoSection, OutputSection, SourcesSection
 from metrics_build.platform import reserved_reason
 
 
 class MetricsConfig(Frozen):
-    """The whole config file: test mode's sections, `[batch]` and `[compare]`.
+    """The whole config file: test mode's sections, `[batch]`, `[compare]` and `[report]`.
 
     Names are checked once for both modes: a declared name that the platform's contract reserves, or
     that another entry of the same mode already uses, is a config error naming both entries.
@@ -31,6 +33,7 @@ class MetricsConfig(Frozen):
     python: list[PythonEntry] = Field(default_factory=list)
     batch: BatchSection = BatchSection()
     compare: CompareSection = CompareSection()
+    report: ReportSection = ReportSection()
 
     @model_validator(mode="after")
     def _names(self) -> MetricsConfig:

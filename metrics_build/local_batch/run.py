@@ -11,6 +11,7 @@ Output directory layout:
     OUT/.work/                     staging; a test's directory moves into tests/ only when complete
 
 Resuming rests on that last point: a test is done when `tests/<name>/metrics.binproto` exists.
+With `history`, each run is also appended as one batch of that history (see `history`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tqdm import tqdm
 from metrics_build.emulator import Emulator
 from metrics_build.errors import EXIT_OK, EXIT_TESTS_FAILED, InputError, MetricsBuildError, one_line
 from metrics_build.local_batch.discover import LocalTest, discover_tests
+from metrics_build.local_batch.history import append_run, check_history_dir
 from metrics_build.local_batch.manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -73,6 +75,8 @@ class Settings:
     batch_config: Path | None = None
     """The batch step's config after the default chain (`--config`, `$METRICS_BUILD_CONFIG`, the baked
     file); None: the built-in default. With a scheduler the batch step runs here, so it needs it resolved."""
+    history: Path | None = None
+    history_build: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ def local_batch(settings: Settings, out: TextIO | None = None) -> int:
     if settings.config is not None and not settings.config.is_file():
         raise InputError(f"config file not found: {settings.config}")
     root = settings.output_dir
+    if settings.history is not None:
+        check_history_dir(settings.history, root)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -126,10 +132,14 @@ def local_batch(settings: Settings, out: TextIO | None = None) -> int:
             _run_batch(settings, layout, manifest, runner)
             write_local_batch_report(root, {n: r.error or "failed" for n, r in manifest.tests.items()
                                             if r.status is StepStatus.FAILED})
+            appended = None if settings.history is None else \
+                append_run(settings.history, root, manifest, finished=utc_now(), build=settings.history_build)
         finally:
             runner.close()
             shutil.rmtree(layout.work, ignore_errors=True)
     (out or sys.stdout).write(render_summary(manifest, root))
+    if appended is not None:
+        (out or sys.stdout).write(f"history: appended this run as {appended}\n")
     if manifest.totals()["failed"]:
         return EXIT_TESTS_FAILED
     if manifest.batch.status is StepStatus.FAILED:

@@ -23,7 +23,7 @@ MAX_BATCH_ROWS = 20
 
 
 @dataclass(frozen=True)
-class MetricRow:
+class SummaryRow:
     """One metric of a JobMetrics as shown in the table."""
 
     name: str
@@ -37,7 +37,7 @@ class JobSummary:
     """A JobMetrics file reduced to its job status and its metrics."""
 
     status: int
-    metrics: tuple[MetricRow, ...]
+    metrics: tuple[SummaryRow, ...]
 
     @property
     def status_name(self) -> str:
@@ -60,7 +60,7 @@ def read_job_summary(path: Path) -> JobSummary | None:
     except InputError:
         return None
     rows = tuple(
-        MetricRow(
+        SummaryRow(
             name=m.name,
             type=enum_name(pb.MetricType, m.type, "_METRIC_TYPE"),
             status=enum_name(pb.MetricStatus, m.status, "_METRIC_STATUS"),

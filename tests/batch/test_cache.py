@@ -31,12 +31,15 @@ def jobs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _run(inputs: Path, outputs: Path, cache: Path | None, *extra: str) -> subprocess.Popen[str]:
+def _run(inputs: Path, outputs: Path, cache: Path | None, *extra: str,
+         tmpdir: Path | None = None) -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "metrics_build", "-q", "run", "--inputs", str(inputs), "--outputs", str(outputs),
             "--max-workers", "2", *extra]
     if cache is not None:
         args += ["--cache-dir", str(cache)]
     env = {k: v for k, v in os.environ.items() if k != "METRICS_BUILD_CONFIG"}
+    if tmpdir is not None:
+        env["TMPDIR"] = str(tmpdir)
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -86,14 +89,16 @@ def test_a_killed_run_resumes_without_downloading_anything_twice(jobs_dir: Path,
 
 
 def test_the_default_cache_is_temporary_and_removed(jobs_dir: Path, tmp_path: Path) -> None:
-    before = {p.name for p in Path("/tmp").glob("metrics-build-cache-*")}
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
     with Emulator(jobs_dir) as emu:
         emu.write_config(tmp_path / "in" / "batch_metrics_config.json")
-        run = _run(tmp_path / "in", tmp_path / "out", None, "-v")
+        run = _run(tmp_path / "in", tmp_path / "out", None, "-v", tmpdir=private_tmp)
         assert run.wait(timeout=120) == 0
         err = run.communicate()[1]
-    assert "fetch cache" in err and "removed" in err and "MB" in err  # disk use is reported
-    assert {p.name for p in Path("/tmp").glob("metrics-build-cache-*")} == before
+    assert f"fetch cache {private_tmp}/metrics-build-cache-" in err  # it was made where temporary files go
+    assert "removed" in err and "MB" in err  # disk use is reported
+    assert list(private_tmp.iterdir()) == []
 
 
 def test_the_cache_may_not_be_inside_outputs(jobs_dir: Path, tmp_path: Path) -> None:
