@@ -312,3 +312,23 @@ def test_sum_of_a_scalar_no_test_has_is_not_zero_but_no_value() -> None:
 def test_verdict_by_test_status(job_metrics_status: str, conflated: str, verdict: bool | None) -> None:
     t = make_test("x", scalars={"a": 1.0}, conflated=conflated, job_metrics_status=job_metrics_status)
     assert verdict_of(t, None, warn_passes=False) is verdict
+
+
+def test_declared_aggregations_read_any_named_data_as_resims_writer_names_it() -> None:
+    # Tests written by ReSim's library have no `export/<channel>` data: a histogram names the data itself.
+    tests = [make_test(f"r{i}", scalars={"top": float(i)},
+                       metrics=[m.DoubleOverTimeMetric(name="speed plot", series=[
+                           m.doubles("speed values", SERIES[i], index=m.timestamps(
+                               "speed time", np.arange(len(SERIES[i])) * 1_000_000_000))])])
+             for i in range(4)]
+    out = _run(_section({"kind": "histogram", "name": "h", "channel": "speed values", "lower": -10, "upper": 30,
+                         "count": 8},
+                        {"kind": "scalar_stat", "name": "p50 top", "scalar": "top", "stat": "p50"}),
+               make_batch(tests))
+    hist = out.metric("h")
+    assert isinstance(hist, m.HistogramMetric) and isinstance(hist.values, m.SeriesData)
+    allv = np.concatenate(SERIES[:4])
+    expected, _ = np.histogram(allv[(allv >= -10) & (allv <= 30)], bins=np.linspace(-10, 30, 9))
+    got, _ = np.histogram(hist.values.values, bins=np.linspace(-10, 30, 9))
+    np.testing.assert_array_equal(got, expected)
+    assert _scalar(out, "p50 top").value == 1.5

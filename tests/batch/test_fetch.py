@@ -323,3 +323,48 @@ def test_plan_downloads_keeps_standard_data_and_non_image_metrics() -> None:
         Planned(ObjectKind.METRIC, "scalar", "scalar#3", "u4"), Planned(ObjectKind.DATA, "series", "s1", "z")]
 
 
+
+
+def test_malformed_presigned_urls_fail_or_are_skipped_with_allow_partial(tmp_path: Path) -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    import orjson
+    from loopback_server import answer, serve
+
+    from metrics_build import model as m
+    from metrics_build.writer import JobMetricsWriter
+
+    writer = JobMetricsWriter("3e1c2b4a-5d6f-4a7b-8c9d-0e1f2a3b4c5d")
+    writer.add_metric(m.ScalarMetric(name="good", value=1.0))
+    good = writer.build().job_level_metrics.metrics[0].SerializeToString()
+    prefix = "/v1/projects/p/batches/b/jobs"
+
+    def jobs(handler: BaseHTTPRequestHandler, seen: int) -> None:
+        answer(handler, 200, orjson.dumps({"jobs": [{"jobID": "j1", "experienceName": "t1"}]}))
+
+    def metrics(handler: BaseHTTPRequestHandler, seen: int) -> None:
+        port = handler.server.server_address[1]
+        answer(handler, 200, orjson.dumps({"metrics": [
+            {"metricID": "m1", "name": "good", "metricURL": f"http://127.0.0.1:{port}/objects/good?X-Amz-Signature=s"},
+            {"metricID": "m2", "name": "bad port", "metricURL": "http://127.0.0.1:99999/o?X-Amz-Signature=s"},
+            {"metricID": "m3", "name": "bad ipv6", "metricURL": "http://[::1/o?X-Amz-Signature=s"}]}))
+
+    routes = {f"{prefix}": jobs, f"{prefix}/j1/metrics": metrics,
+              f"{prefix}/j1/metricsData": lambda h, n: answer(h, 200, b'{"metricsData": []}'),
+              "/objects/good": lambda h, n: answer(h, 200, good)}
+    with serve(routes) as base:  # type: ignore[arg-type]
+        settings = parse_batch_settings({"authToken": "t", "apiURL": f"{base}/v1",
+                                         "batchID": "1b4e28ba-2fa1-11d2-883f-0016d3cca427"})
+        for partial in (False, True):
+            with ApiClient(settings, OPTIONS) as client, \
+                    FetchCache.open(None, batch_id="b", outputs=tmp_path / "out") as cache:
+                stream = open_batch(client, cache, batch_id="b", project_id="p", allow_partial=partial)
+                if not partial:
+                    with pytest.raises(UpstreamError, match="malformed URL") as info:
+                        list(stream)
+                    assert "Signature" not in str(info.value) and info.value.exit_code == EXIT_UPSTREAM
+                    continue
+                tests = list(stream)
+                assert [x.name for x in tests[0].metrics] == ["good"]
+                assert sorted(s.object_name for s in stream.skipped) == ["bad ipv6", "bad port"]
+                assert all("malformed URL" in s.error and "Signature" not in s.error for s in stream.skipped)
