@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -322,52 +322,11 @@ class CategoryCounts:
         return out
 
 
-@dataclass(frozen=True)
-class Labelled:
-    """One value per labelled item (e.g. a scalar per test), kept whole; merge concatenates.
-
-    Attributes:
-        items: (sort key, label, value) triples; the sort key orders the output (e.g. (name, job id)).
-    """
-
-    items: tuple[tuple[tuple[str, ...], str, float], ...] = ()
-
-    def update(self, key: tuple[str, ...], label: str, value: float) -> Labelled:
-        """This state with one labelled value added."""
-        return Labelled((*self.items, (key, label, float(value))))
-
-    def merge(self, other: Labelled) -> Labelled:
-        """The state of both inputs together."""
-        return Labelled(self.items + other.items)
-
-    def compute(self) -> list[tuple[str, float]]:
-        """(label, value) pairs ordered by sort key; NaN values included."""
-        return [(label, value) for _, label, value in sorted(self.items, key=lambda t: (t[0], t[1]))]
-
-
-State = Summary | Sample | WeightedMean | Histogram | PassCount | CategoryCounts | Labelled
-
-
-def merge_all(states: Iterable[Any]) -> Any:
-    """Fold `merge` over non-empty `states` (all of one type), left to right."""
-    it = iter(states)
-    try:
-        acc = next(it)
-    except StopIteration:
-        raise ValueError("merge_all needs at least one state") from None
-    for s in it:
-        acc = acc.merge(s)
-    return acc
-
-
 __all__ = [
     "CategoryCounts",
     "Histogram",
-    "Labelled",
     "PassCount",
     "Sample",
-    "State",
     "Summary",
     "WeightedMean",
-    "merge_all",
 ]

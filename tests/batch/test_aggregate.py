@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -14,17 +15,24 @@ from hypothesis import strategies as st
 from metrics_build.batch.aggregate import (
     CategoryCounts,
     Histogram,
-    Labelled,
     PassCount,
     Sample,
     Summary,
     WeightedMean,
-    merge_all,
 )
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 maybe_nan = st.one_of(finite, st.just(math.nan))
 values_lists = st.lists(maybe_nan, max_size=40)
+
+
+def merge_all(states: Iterable[Any]) -> Any:
+    """Fold `merge` over the states (all of one type), left to right."""
+    it = iter(states)
+    acc = next(it)
+    for state in it:
+        acc = acc.merge(state)
+    return acc
 
 
 def _shards(values: list[Any], cuts: list[int]) -> list[list[Any]]:
@@ -192,7 +200,7 @@ def test_histogram_last_bucket_is_closed_and_edges_must_match() -> None:
         Histogram.empty([1.0, 1.0])
 
 
-# ---- PassCount, CategoryCounts, Labelled -----------------------------------------------------------
+# ---- PassCount, CategoryCounts -----------------------------------------------------------
 
 
 @given(st.lists(st.sampled_from([True, False, None]), max_size=40), cuts_st)
@@ -219,20 +227,3 @@ def test_category_counts_shards_equal_one_pass(statuses: list[str], cuts: list[i
     assert sum(out.values()) == len(statuses)
     labels, counts = np.unique(np.asarray(statuses, dtype=str), return_counts=True)
     assert {k: v for k, v in out.items() if v} == dict(zip(labels.tolist(), counts.tolist(), strict=True))
-
-
-@given(st.lists(st.tuples(st.text(max_size=3), finite), max_size=20), cuts_st)
-def test_labelled_merge_order_does_not_matter(items: list[tuple[str, float]], cuts: list[int]) -> None:
-    keyed = [((name, str(i)), name, v) for i, (name, v) in enumerate(items)]
-    one = Labelled()
-    for key, label, v in keyed:
-        one = one.update(key, label, v)
-    shards = [merge_all([Labelled(), *(Labelled(((k, lab, v),)) for k, lab, v in s)])
-              for s in _shards(keyed, cuts)]
-    assert merge_all(reversed(shards)).compute() == one.compute()
-    assert [lab for lab, _ in one.compute()] == [lab for _, lab, _ in sorted(keyed, key=lambda t: t[0])]
-
-
-def test_merge_all_needs_a_state() -> None:
-    with pytest.raises(ValueError, match="at least one"):
-        merge_all([])
