@@ -6,6 +6,15 @@ child alone, the peak thread count from sampling `/proc/<pid>/status`.
 
     .venv/bin/python scripts/bench_batch.py                      # 1,000 tests, 20 ms, all three
     .venv/bin/python scripts/bench_batch.py --tests 100 --skip-reference
+
+Scale mode (`--scale`) runs batches of 100, 1,000 and 10,000 small tests and of 150 and 1,000 tests whose
+test-mode output is 9 MB each, and reports peak RSS, wall and CPU time and CPU per fetched object for
+ours, for the pre-streaming batch mode (`--old-tree`, a checkout of an earlier commit run with the same
+packages) and for ReSim's fetcher. A contender whose RSS passes `--rss-cap-mb` is killed and reported so.
+
+    git worktree add --detach /tmp/old 4d046d2^
+    .venv/bin/python scripts/bench_batch.py --scale --old-tree /tmp/old
+    .venv/bin/python scripts/bench_batch.py --scale --small 100 --large 150 --skip-reference
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,17 +79,22 @@ class Result:
     stdout: str
     stderr: str
     server_cpu: float = 0.0
+    capped: bool = False  # killed when its RSS passed the cap
 
 
-def _threads(pid: int) -> int:
+def _status(pid: int) -> tuple[int, float]:
+    """Threads and resident MB of process `pid` now (0, 0 once it is gone)."""
+    threads, rss = 0, 0.0
     try:
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
                 if line.startswith("Threads:"):
-                    return int(line.split()[1])
+                    threads = int(line.split()[1])
+                elif line.startswith("VmRSS:"):
+                    rss = int(line.split()[1]) / 1024.0
     except OSError:
         pass
-    return 0
+    return threads, rss
 
 
 def cpu_of(pid: int) -> float:
@@ -89,17 +104,24 @@ def cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(name: str, cmd: list[str], *, timeout: float, env: dict[str, str] | None = None) -> Result:
-    """Run `cmd`, returning wall time, this child's peak RSS and its sampled peak thread count."""
+def measure(name: str, cmd: list[str], *, timeout: float, env: dict[str, str] | None = None,
+            rss_cap_mb: float = 0.0, cwd: Path | None = None) -> Result:
+    """Run `cmd`, returning wall time, this child's peak RSS and its sampled peak thread count; with
+    `rss_cap_mb`, the child is killed as soon as its resident memory passes the cap."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         peak = [0]
+        capped = [False]
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
-                peak[0] = max(peak[0], _threads(proc.pid))
+                threads, rss = _status(proc.pid)
+                peak[0] = max(peak[0], threads)
+                if rss_cap_mb and rss > rss_cap_mb and not capped[0]:
+                    capped[0] = True
+                    proc.kill()
                 time.sleep(0.01)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -115,23 +137,44 @@ def measure(name: str, cmd: list[str], *, timeout: float, env: dict[str, str] | 
         out.seek(0)
         err.seek(0)
         return Result(name, elapsed, usage.ru_maxrss / 1024.0, peak[0], usage.ru_utime + usage.ru_stime,
-                      proc.returncode, out.read(), err.read())
+                      proc.returncode, out.read(), err.read(), capped=capped[0])
 
 
-def build_jobs(jobs: Path, n_tests: int, length: int) -> None:
+def build_jobs(jobs: Path, n_tests: int, length: int, *, pool: Path | None = None, pool_size: int = 0) -> None:
+    """Write `n_tests` test dirs into `jobs` (reused when already there). With `pool`, only `pool_size`
+    distinct tests are written (into `pool`) and each test's file is a hard link to one of them: the
+    bytes served, fetched and decoded are the same as for distinct tests, the disk and build time are not."""
     stamp = jobs / ".bench-stamp"
-    want = f"{n_tests} tests, {SCALARS} scalars, {SERIES} series of {length}"
+    want = f"{n_tests} tests, {SCALARS} scalars, {SERIES} series of {length}, pool {pool_size}"
     if stamp.is_file() and stamp.read_text() == want:
         return
     from emulator_fixtures import TestSpec, write_test
 
     from metrics_build.model import Status
 
-    started = time.monotonic()
-    for i in range(n_tests):
+    def spec(i: int) -> TestSpec:
         status = Status.FAIL_BLOCK if i % 17 == 3 else Status.FAIL_WARN if i % 5 == 1 else Status.PASSED
-        write_test(jobs, TestSpec(name=f"test_{i:04d}", seed=i, scalars=SCALARS, series=SERIES, length=length,
-                                  image=False, status=status))
+        return TestSpec(name=f"test_{i:05d}", seed=i, scalars=SCALARS, series=SERIES, length=length,
+                        image=False, status=status)
+
+    started = time.monotonic()
+    if jobs.exists():
+        shutil.rmtree(jobs)
+    jobs.mkdir(parents=True)
+    if pool is None:
+        for i in range(n_tests):
+            write_test(jobs, spec(i))
+    else:
+        pool.mkdir(parents=True, exist_ok=True)
+        sources = []
+        for i in range(pool_size):
+            source = pool / spec(i).name / "metrics.binproto"
+            if not source.is_file():
+                write_test(pool, spec(i))
+            sources.append(source)
+        for i in range(n_tests):
+            (jobs / spec(i).name).mkdir()
+            os.link(sources[i % pool_size], jobs / spec(i).name / "metrics.binproto")
     stamp.write_text(want)
     print(f"built {n_tests} test dirs in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
@@ -142,7 +185,7 @@ def start_emulator(jobs: Path, inputs: Path, latency_ms: float) -> subprocess.Po
     proc = subprocess.Popen([sys.executable, "-m", "metrics_build", "emulate", "--jobs-dir", str(jobs),
                              "--inputs", str(inputs), "--latency-ms", str(latency_ms)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 900
     while not config.is_file():
         if proc.poll() is not None or time.monotonic() > deadline:
             raise SystemExit("the emulator did not start")
@@ -168,6 +211,82 @@ def list_urls(inputs: Path) -> list[str]:
     return urls
 
 
+SMALL_LENGTH = 100
+LARGE_LENGTH = 50_000  # 20 exported series of 50,000 points and their companions: about 9 MB a test
+
+
+@dataclass
+class ScaleRow:
+    scenario: str
+    tests: int
+    objects: int
+    data_mb: float
+    result: Result
+
+
+def _ints(text: str) -> list[int]:
+    return [int(t) for t in text.split(",") if t.strip()]
+
+
+def run_scale(args: argparse.Namespace) -> int:
+    """Every scenario of the scale mode, each contender in its own subprocess; a table at the end."""
+    scenarios = [(f"{n:,} small", n, SMALL_LENGTH) for n in _ints(args.small)]
+    scenarios += [(f"{n:,} × 9 MB", n, LARGE_LENGTH) for n in _ints(args.large)]
+    rows: list[ScaleRow] = []
+    for label, n, length in scenarios:
+        workdir = args.workdir / f"scale-{n}x{length}"
+        jobs, inputs = workdir / "jobs", workdir / "inputs"
+        large = length == LARGE_LENGTH
+        build_jobs(jobs, n, length, pool=args.workdir / f"pool-{length}" if large else None,
+                   pool_size=args.pool if large else 0)
+        data_mb = sum(f.stat().st_size for f in jobs.glob("*/metrics.binproto")) / 1e6
+        emulator = start_emulator(jobs, inputs, args.latency_ms)
+        contenders: list[tuple[str, list[str], dict[str, str] | None]] = []
+        for who, tree in (("metrics-build", None), ("pre-streaming", args.old_tree)):
+            if who == "pre-streaming" and tree is None:
+                continue
+            outputs = workdir / f"outputs-{who}"
+            env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree.resolve())}
+            contenders.append((who, [sys.executable, "-m", "metrics_build", "-q", "run", "--inputs", str(inputs),
+                                     "--outputs", str(outputs)], env))
+        if not args.skip_reference:
+            contenders.append(("ReSim fetch_job_metrics_by_batch",
+                               [sys.executable, "-c", REFERENCE, str(inputs / "batch_metrics_config.json")], None))
+        try:
+            for name, cmd, env in contenders:
+                before = cpu_of(emulator.pid)
+                result = measure(name, cmd, timeout=args.timeout, env=env, rss_cap_mb=args.rss_cap_mb,
+                                 cwd=workdir)  # not the checkout: its package would shadow --old-tree's
+                result.server_cpu = cpu_of(emulator.pid) - before
+                rows.append(ScaleRow(label, n, n * OBJECTS_PER_TEST, data_mb, result))
+                state = "killed at the RSS cap" if result.capped else f"exit {result.returncode}"
+                print(f"{label}: {name}: {result.seconds:.1f} s, {result.cpu_seconds:.1f} s CPU, "
+                      f"{result.peak_rss_mb:.0f} MB, {state}", file=sys.stderr)
+                if result.returncode != 0 and not result.capped:
+                    print(result.stderr[-2000:], file=sys.stderr)
+        finally:
+            emulator.send_signal(signal.SIGINT)
+            try:
+                emulator.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                emulator.kill()
+            for who in ("metrics-build", "pre-streaming"):
+                shutil.rmtree(workdir / f"outputs-{who}", ignore_errors=True)
+    print(f"\n{args.latency_ms:g} ms latency per answer; {OBJECTS_PER_TEST} objects per test; RSS cap "
+          f"{args.rss_cap_mb:.0f} MB\n")
+    print("| batch | data MB | contender | wall s | CPU s | CPU ms / object | peak RSS MB | threads | result |\n"
+          "|---|---:|---|---:|---:|---:|---:|---:|---|")
+    for row in rows:
+        r = row.result
+        state = (f"killed at {args.rss_cap_mb:.0f} MB" if r.capped
+                 else "ok" if r.returncode == 0 else f"exit {r.returncode}")
+        cpu = f"{1000 * r.cpu_seconds / row.objects:.2f}" if r.returncode == 0 else "–"
+        print(f"| {row.scenario} | {row.data_mb:,.0f} | {r.name} | {r.seconds:.1f} | {r.cpu_seconds:.1f} | {cpu} "
+              f"| {r.peak_rss_mb:.0f} | {r.peak_threads} | {state} |")
+    ours = [row.result for row in rows if row.result.name == "metrics-build"]
+    return 0 if all(r.returncode == 0 for r in ours) else 1
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--tests", type=int, default=1000)
@@ -179,8 +298,16 @@ def main() -> int:
     p.add_argument("--skip-reference", action="store_true")
     p.add_argument("--skip-bare", action="store_true")
     p.add_argument("--config", type=Path, default=None, help="metrics config for ours (default: built-in)")
-    p.add_argument("--timeout", type=float, default=900.0)
+    p.add_argument("--timeout", type=float, default=1800.0)
+    p.add_argument("--scale", action="store_true", help="the scale matrix (see above) instead of one batch")
+    p.add_argument("--small", default="100,1000,10000", help="scale: batch sizes of small tests")
+    p.add_argument("--large", default="150,1000", help="scale: batch sizes of 9 MB tests")
+    p.add_argument("--pool", type=int, default=25, help="scale: distinct 9 MB tests, hard-linked to fill a batch")
+    p.add_argument("--old-tree", type=Path, default=None, help="scale: a checkout of the pre-streaming commit")
+    p.add_argument("--rss-cap-mb", type=float, default=4000.0, help="scale: kill a contender above this RSS")
     args = p.parse_args()
+    if args.scale:
+        return run_scale(args)
 
     jobs, inputs, outputs = args.workdir / "jobs", args.workdir / "inputs", args.workdir / "outputs"
     jobs.mkdir(parents=True, exist_ok=True)
@@ -193,13 +320,14 @@ def main() -> int:
         print(f"{args.tests} tests, {len(urls)} objects ({len(urls) / args.tests:.0f} per test), "
               f"{args.latency_ms:g} ms latency per answer", file=sys.stderr)
         contenders: list[tuple[str, list[str]]] = []
-        ours = [sys.executable, "-m", "metrics_build", "-q", "run", "--inputs", str(inputs), "--outputs", str(outputs)]
-        ours += ["--max-workers", str(args.our_workers)] if args.our_workers else []
-        ours += ["--config", str(args.config)] if args.config else []
+        ours_cmd = [sys.executable, "-m", "metrics_build", "-q", "run", "--inputs", str(inputs),
+                    "--outputs", str(outputs)]
+        ours_cmd += ["--max-workers", str(args.our_workers)] if args.our_workers else []
+        ours_cmd += ["--config", str(args.config)] if args.config else []
         if not args.skip_bare:
             contenders.append((f"bare fetch ({args.workers} workers, objects only)",
                                 [sys.executable, "-c", BARE, str(args.workdir / "urls.json"), str(args.workers)]))
-        contenders.append(("metrics-build batch mode (list + fetch + aggregate + write)", ours))
+        contenders.append(("metrics-build batch mode (list + fetch + aggregate + write)", ours_cmd))
         if not args.skip_reference:
             contenders.append(("resim-open-core fetch_job_metrics_by_batch (list + fetch + unpack)",
                                [sys.executable, "-c", REFERENCE, str(inputs / "batch_metrics_config.json")]))

@@ -292,7 +292,9 @@ class BatchStream:
                 while not job.complete:
                     self._collect(self._done.get())
                     self._pump(pool)
-                yield self._decode(job)
+                record = self._decode(job)
+                job.objects = []  # the index is in the cache; 10,000 tests' entries would add up
+                yield record
         finally:
             self._downloads.clear()
             self._listings.clear()
