@@ -3,9 +3,10 @@ into the fetch cache, and yield each test as a `TestRecord` in the batch's deter
 
 Only downloads in flight are held in memory (each object goes to the cache as it arrives); a test is
 decoded once, when it is next in order and complete, and let go after the caller folded it in. Workers
-return their results; only the iterating thread assembles them, so nothing is locked, and the order of
-what is yielded does not depend on which download finished first. An object that still fails after the
-client's retries fails the run, or with `allow_partial` is recorded as skipped.
+only download and return the bytes; the iterating thread stores them and assembles the tests, so
+nothing is locked, and the order of what is yielded does not depend on which download finished first.
+An object that still fails after the client's retries fails the run, or with `allow_partial` is
+recorded as skipped.
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class _Job:
     started: bool = False
     listings: dict[ObjectKind, list[dict[str, Any]]] = field(default_factory=dict)
     pending: int = -1  # downloads not finished; -1 until the listings are in
-    objects: list[CachedObject] = field(default_factory=list)
+    stored: dict[int, CachedObject] = field(default_factory=dict)  # by position in the plan
 
     @property
     def complete(self) -> bool:
@@ -152,7 +153,8 @@ class _Task:
     job: int
     kind: str  # "metric" / "metricsData" for downloads, "... listing" for listings
     name: str  # object name; "" for a listing
-    object_id: str = ""
+    planned: Planned | None = None  # what a download fetches
+    position: int = 0  # its place in the job's plan
 
 
 class BatchStream:
@@ -216,13 +218,11 @@ class BatchStream:
             self._tasks[future] = task
             future.add_done_callback(self._done.put)
 
-    def _fetch_object(self, job_id: str, planned: Planned) -> None:
-        """Worker: make sure the object is in the cache (reused when a checked copy is there)."""
-        if self.cache.get(job_id, planned.kind, planned.object_id, planned.name):
-            return
+    def _fetch_object(self, planned: Planned) -> bytes:
+        """Worker: download one object (the iterating thread stores it)."""
         if not planned.url:
             raise UpstreamError("the listing gives no download URL")
-        self.cache.put(job_id, planned.kind, planned.object_id, self.client.download(planned.url))
+        return self.client.download(planned.url)
 
     def _collect(self, future: Future[Any]) -> None:
         task = self._tasks.pop(future)
@@ -242,29 +242,36 @@ class BatchStream:
         job.pending -= 1
         if exc is not None:
             self._failed(task, job.info, exc)
+        elif task.planned is not None:
+            planned = task.planned
+            job.stored[task.position] = self.cache.append(job.info.job_id, planned.kind, planned.object_id,
+                                                          planned.name, future.result())
         if job.complete:
-            self.cache.write_index(job.info.job_id, job.objects)
+            self._complete(job)
 
     def _plan(self, index: int) -> None:
         job = self._jobs[index]
         plan = plan_downloads(job.listings.pop(ObjectKind.METRIC), job.listings.pop(ObjectKind.DATA))
-        job.pending = len(plan)
-        for planned in plan:
-            job.objects.append(CachedObject(planned.kind, planned.object_id, planned.name,
-                                            FetchCache.file_name(planned.kind, planned.object_id)))
-            task = _Task(index, planned.kind.value, planned.name, planned.object_id)
-            self._downloads.append((task, self._fetch_object, (job.info.job_id, planned)))
-        if not plan:
-            self.cache.write_index(job.info.job_id, [])
+        job.pending = 0
+        for position, planned in enumerate(plan):
+            kept = self.cache.reuse(job.info.job_id, planned.kind, planned.object_id, planned.name)
+            if kept is not None:
+                job.stored[position] = kept
+                continue
+            job.pending += 1
+            task = _Task(index, planned.kind.value, planned.name, planned, position)
+            self._downloads.append((task, self._fetch_object, (planned,)))
+        if job.complete:
+            self._complete(job)
+
+    def _complete(self, job: _Job) -> None:
+        self.cache.complete(job.info.job_id, [job.stored[k] for k in sorted(job.stored)])
 
     def _failed(self, task: _Task, info: TestInfo, exc: BaseException) -> None:
         if not isinstance(exc, UpstreamError):
             raise exc
         what = f"{task.kind} {task.name!r}" if task.name else task.kind
         self._skip_or_raise(info, task.kind, task.name, what, exc)
-        if not task.kind.endswith("listing"):  # a skipped object is not part of the test
-            job = self._jobs[task.job]
-            job.objects = [o for o in job.objects if not (o.kind.value == task.kind and o.object_id == task.object_id)]
 
     def _skip_or_raise(self, info: TestInfo, kind: str, name: str, what: str, exc: BaseException) -> None:
         if isinstance(exc, AuthenticationError) or not self.allow_partial:
@@ -293,7 +300,7 @@ class BatchStream:
                     self._collect(self._done.get())
                     self._pump(pool)
                 record = self._decode(job)
-                job.objects = []  # the index is in the cache; 10,000 tests' entries would add up
+                job.stored = {}  # the index is in the cache; 10,000 tests' entries would add up
                 yield record
         finally:
             self._downloads.clear()
@@ -303,7 +310,9 @@ class BatchStream:
                  time.monotonic() - started)
 
     def _decode(self, job: _Job) -> TestRecord:
-        bodies = [(obj.kind, obj.name, self.cache.read(job.info.job_id, obj)) for obj in job.objects]
+        objects = [job.stored[k] for k in sorted(job.stored)]
+        bodies = [(o.kind, o.name, body) for o, body in zip(objects, self.cache.read(job.info.job_id, objects),
+                                                              strict=True)]
         record, broken = record_from_bodies(job.info, bodies)
         for kind, name, why in broken:
             self._skip_or_raise(job.info, kind.value, name, f"{kind.value} {name!r}", UpstreamError(why))
@@ -342,9 +351,10 @@ def cached_records(cache: FetchCache, tests: list[TestInfo], *, data_prefix: str
         with_metrics: Decode the metrics too.
     """
     for info in tests:
-        bodies = [(obj.kind, obj.name, cache.read(info.job_id, obj)) for obj in cache.read_index(info.job_id)
-                  if (obj.kind is ObjectKind.METRIC and with_metrics)
-                  or (obj.kind is ObjectKind.DATA and (data_prefix is None or obj.name.startswith(data_prefix)))]
+        wanted = [o for o in cache.read_index(info.job_id)
+                  if (o.kind is ObjectKind.METRIC and with_metrics)
+                  or (o.kind is ObjectKind.DATA and (data_prefix is None or o.name.startswith(data_prefix)))]
+        bodies = [(o.kind, o.name, body) for o, body in zip(wanted, cache.read(info.job_id, wanted), strict=True)]
         yield record_from_bodies(info, bodies)[0]  # broken objects were reported (or fatal) in the first pass
 
 

@@ -24,10 +24,16 @@ _current = threading.local()
 
 
 class _Watchdog:
-    """One daemon thread holding (deadline, socket) entries; expired sockets are shut down."""
+    """One daemon thread holding (deadline, socket) entries; expired sockets are shut down.
+
+    Cheap per request: the thread is woken only when a new entry becomes the earliest deadline (with
+    one fixed deadline per request, almost never), and forgotten entries are dropped lazily, the heap
+    being rebuilt once it holds twice as many entries as are live (so it stays bounded by the requests
+    in flight, not by the requests made within one deadline).
+    """
 
     def __init__(self) -> None:
-        self._lock = threading.Condition()
+        self._lock = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, socket.socket]] = []
         self._live: set[int] = set()
         self._ids = itertools.count()
@@ -41,12 +47,21 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="metrics-build-deadline", daemon=True)
                 self._thread.start()
-            self._lock.notify()
+            if self._heap[0][1] == key:  # a new earliest deadline: the thread must wait less
+                self._lock.notify()
             return key
 
     def forget(self, key: int) -> None:
         with self._lock:
             self._live.discard(key)
+            if len(self._heap) > 64 + 2 * len(self._live):
+                self._heap = [entry for entry in self._heap if entry[1] in self._live]
+                heapq.heapify(self._heap)
+
+    def pending(self) -> int:
+        """Entries held (live or not yet dropped); for tests."""
+        with self._lock:
+            return len(self._heap)
 
     def _run(self) -> None:
         while True:

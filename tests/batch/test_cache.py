@@ -47,7 +47,7 @@ def _cached(cache: FetchCache, store_path: str) -> bool:
     # /objects/<project>/<batch>/<job>/<metrics|metricsData>/<object id>
     *_, job_id, kind, object_id = store_path.split("/")
     object_kind = ObjectKind.METRIC if kind == "metrics" else ObjectKind.DATA
-    return (cache.job_dir(job_id) / cache.file_name(object_kind, object_id)).is_file()
+    return cache.reuse(job_id, object_kind, object_id, "") is not None
 
 
 def _downloaded(emu: Emulator) -> list[str]:
@@ -73,8 +73,8 @@ def test_a_killed_run_resumes_without_downloading_anything_twice(jobs_dir: Path,
         assert first.returncode == -signal.SIGKILL  # killed half-way, not finished
         before = set(_downloaded(emu))
         assert 0 < len(before) < total
-        kept = FetchCache(cache, emu.batch_id, temporary=False)
-        had = {p for p in before if _cached(kept, p)}  # answered and stored before the kill
+        with FetchCache(cache, emu.batch_id, temporary=False) as kept:
+            had = {p for p in before if _cached(kept, p)}  # answered and stored before the kill
         assert had
         seen = len(emu.requests)
 
@@ -85,7 +85,7 @@ def test_a_killed_run_resumes_without_downloading_anything_twice(jobs_dir: Path,
     assert len(had) + len(set(again)) == total
     assert (tmp_path / "out" / "metrics.binproto").read_bytes() == \
         (tmp_path / "clean-out" / "metrics.binproto").read_bytes()
-    assert cache.is_dir() and any(cache.rglob("index.json"))  # kept with --cache-dir
+    assert cache.is_dir() and any(cache.rglob("*.json")) and any(cache.rglob("*.pack"))  # kept with --cache-dir
 
 
 def test_the_default_cache_is_temporary_and_removed(jobs_dir: Path, tmp_path: Path) -> None:
@@ -117,10 +117,21 @@ def test_a_damaged_cached_copy_is_not_reused(tmp_path: Path) -> None:
     writer.add_metric(m.ScalarMetric(name="x", value=1.0))
     body = writer.build().job_level_metrics.metrics[0].SerializeToString()
     with FetchCache.open(tmp_path / "c", batch_id="b", outputs=tmp_path / "o") as cache:
-        cache.put("job", ObjectKind.METRIC, "id-1", body)
-        assert cache.get("job", ObjectKind.METRIC, "id-1", "x")
-        assert not cache.get("job", ObjectKind.METRIC, "id-1", "another name")  # a different object: dropped
-        cache.put("job", ObjectKind.METRIC, "id-1", b"\xff\xff\xff")  # not a Metric at all
-        assert not cache.get("job", ObjectKind.METRIC, "id-1", "x")
-        assert not cache.get("job", ObjectKind.METRIC, "../../etc/passwd", "x")  # ids never become paths
+        stored = cache.append("job", ObjectKind.METRIC, "id-1", "x", body)
+    with FetchCache.open(tmp_path / "c", batch_id="b", outputs=tmp_path / "o") as cache:
+        assert cache.reuse("job", ObjectKind.METRIC, "id-1", "x") == stored
+        assert cache.reuse("job", ObjectKind.METRIC, "id-1", "another name") is None  # a different object
+        assert cache.reuse("job", ObjectKind.DATA, "id-1", "x") is None  # not a MetricsData
+        cache.append("job", ObjectKind.METRIC, "id-2", "y", b"\xff\xff\xff")  # not a Metric at all
+        assert cache.reuse("job", ObjectKind.METRIC, "../../etc/passwd", "x") is None  # ids never become paths
         assert cache.objects_reused == 1
+        pack = cache.pack_path("job")
+    assert pack.parent.parent == tmp_path / "c" and list(pack.parent.iterdir()) == [pack]
+    with pack.open("ab") as handle:  # a record cut off by a kill mid-write
+        handle.write(b"m " + b"0" * 32 + b" 100\nabc")
+    with FetchCache.open(tmp_path / "c", batch_id="b", outputs=tmp_path / "o") as cache:
+        assert cache.reuse("job", ObjectKind.METRIC, "id-2", "y") is None
+        assert cache.reuse("job", ObjectKind.METRIC, "id-1", "x") == stored
+        again = cache.append("job", ObjectKind.METRIC, "id-3", "x", body)  # after the last whole record
+        cache.complete("job", [stored, again])
+        assert [b for _, b in cache.objects("job")] == [body, body]

@@ -151,3 +151,18 @@ def test_a_malformed_presigned_url_is_an_upstream_error_without_its_signature(ur
     with serve({}) as base, _client(base) as client, pytest.raises(UpstreamError) as info:
         client.download(url)
     assert info.value.exit_code == EXIT_UPSTREAM and "secret" not in str(info.value)
+
+
+def test_the_deadline_watchdog_holds_only_what_is_in_flight() -> None:
+    # Each request registers its socket with the watchdog until it ends; 500 finished requests (all well
+    # within their deadline) must not stay behind in it.
+    from metrics_build.http.watchdog import _WATCHDOG
+
+    def small(handler: BaseHTTPRequestHandler, seen: int) -> None:
+        answer(handler, 200, b"x" * 100)
+
+    options = ClientOptions(workers=2, retries=1, backoff_factor=0.01, deadline=2.0)
+    with serve({"/objects/x": small}) as base, _client(base, options) as client:
+        for _ in range(500):
+            assert client.download(f"{base}/objects/x?X-Amz-Signature=s") == b"x" * 100
+        assert _WATCHDOG.pending() <= 64 + 2  # bounded by live entries, not by the requests made
