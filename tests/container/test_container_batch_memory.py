@@ -3,7 +3,8 @@
 The batch holds about 650 MB of test-mode output (72 tests of about 9 MB each); the container may use
 512 MB (and no swap). The pre-streaming batch mode kept every fetched object and is killed by the
 kernel here (exit 137, OOMKilled; checked by hand with that commit mounted into the same image); the
-streaming one folds each test in, lets it go, and reads the cache again for the default histograms. Its output must equal the same run's outside the container, byte for byte.
+streaming one folds each test in, lets it go, and reads the cache again for the default histograms.
+Its output must equal the same run's outside the container, byte for byte.
 """
 
 from __future__ import annotations
