@@ -19,7 +19,7 @@ from metrics_build.batch.python import BatchTests
 from metrics_build.batch.tally import Tally
 from metrics_build.config import ScalarStatSpec
 from metrics_build.errors import InvalidMetricsError
-from metrics_build.platform import CONFLATED_STATUSES
+from metrics_build.platform import CONFLATED_STATUSES, export_name
 from metrics_build.records import TestRecord
 from metrics_build.writer import JobMetricsWriter, output_names, repeated_names
 
@@ -106,21 +106,22 @@ def check_distinct_names(output: BatchOutput) -> None:
 
 
 def compute_batch_metrics(aggregator: Aggregator, facts: BatchFacts, *,
-                          second_pass: Callable[[], Iterator[TestRecord]], batch: BatchTests,
+                          second_pass: Callable[[frozenset[str]], Iterator[TestRecord]], batch: BatchTests,
                           extra: Sequence[m.Metric] = ()) -> BatchOutput:
     """The batch's metrics from its folded state.
 
     Declared metrics in order; with none declared and `use_defaults`, the built-in defaults (their
-    histograms filled by `second_pass`); then `extra` (the baseline comparison). Python entries follow.
-    A `batch summary` text metric comes with the defaults, and whenever no test produced metrics; a
-    `skipped objects` text metric when objects were skipped.
+    histograms filled by `second_pass`, given the names of the data they read); then `extra` (the
+    baseline comparison). Python entries follow. A `batch summary` text metric comes with the defaults,
+    and whenever no test produced metrics; a `skipped objects` text metric when objects were skipped.
 
     Raises:
         InvalidMetricsError: two outputs share a name.
     """
     names = m.Names()
     histograms = aggregator.histograms()
-    fill(histograms, second_pass() if histograms else iter(()))
+    wanted = frozenset(n for h in histograms for n in (export_name(h.spec.channel), h.spec.channel))
+    fill(histograms, second_pass(wanted) if histograms else iter(()))
     out = BatchOutput()
     out.metrics.extend(aggregator.aggregated(histograms, names))
     out.metrics.extend(extra)

@@ -340,20 +340,21 @@ def open_batch(client: ApiClient, cache: FetchCache, *, batch_id: str, project_i
                        allow_partial=allow_partial)
 
 
-def cached_records(cache: FetchCache, tests: list[TestInfo], *, data_prefix: str | None = None,
+def cached_records(cache: FetchCache, tests: list[TestInfo], *, data_names: frozenset[str] | None = None,
                    with_metrics: bool = True) -> Iterator[TestRecord]:
     """The batch's tests again, read from the cache one at a time (a second pass).
 
     Args:
         cache: The cache the stream filled.
         tests: The tests, in order (`BatchStream.tests`).
-        data_prefix: Decode only data whose name starts with this (e.g. "export/"), else all.
+        data_names: Read and decode only the data of these names (the second pass: the series the
+            default histograms bin), else all.
         with_metrics: Decode the metrics too.
     """
     for info in tests:
         wanted = [o for o in cache.read_index(info.job_id)
                   if (o.kind is ObjectKind.METRIC and with_metrics)
-                  or (o.kind is ObjectKind.DATA and (data_prefix is None or o.name.startswith(data_prefix)))]
+                  or (o.kind is ObjectKind.DATA and (data_names is None or o.name in data_names))]
         bodies = [(o.kind, o.name, body) for o, body in zip(wanted, cache.read(info.job_id, wanted), strict=True)]
         yield record_from_bodies(info, bodies)[0]  # broken objects were reported (or fatal) in the first pass
 

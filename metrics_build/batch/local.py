@@ -44,7 +44,8 @@ def aggregate_tests(read: Read, infos: Sequence[TestInfo], facts: BatchFacts, se
     """
     if aggregator is None:
         aggregator = fold_tests(read(), section, config_dir)
-    return compute_batch_metrics(aggregator, facts, second_pass=read, batch=lazy_batch(facts, infos, read))
+    return compute_batch_metrics(aggregator, facts, second_pass=lambda _names: read(),
+                                 batch=lazy_batch(facts, infos, read))
 
 
 __all__ = ["Read", "aggregate_tests", "fold_tests", "lazy_batch"]

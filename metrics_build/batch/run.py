@@ -23,7 +23,7 @@ from metrics_build.batch.fetch import cached_records, open_batch
 from metrics_build.batch.local import lazy_batch
 from metrics_build.compare.stats import require_scipy
 from metrics_build.http import DEFAULT_WORKERS, ApiClient, ClientOptions, load_batch_settings
-from metrics_build.platform import BATCH_CONFIG_FILE, METRICS_FILE, export_name
+from metrics_build.platform import BATCH_CONFIG_FILE, METRICS_FILE
 
 log = logging.getLogger("metrics_build.batch")
 
@@ -97,7 +97,7 @@ def run_batch_mode(*, inputs: Path, outputs: Path, config_path: Path | None, all
             aggregator, facts, extra=extra,
             batch=lazy_batch(facts, stream.tests, lambda: cached_records(cache, stream.tests),
                              lambda info: next(cached_records(cache, [info]))),
-            second_pass=lambda: cached_records(cache, stream.tests, data_prefix=export_name(""), with_metrics=False))
+            second_pass=lambda names: cached_records(cache, stream.tests, data_names=names, with_metrics=False))
     path = outputs / METRICS_FILE
     size = write_batch_output(output, path, job_id=batch_job_id(stream.batch_id))
     log.info("wrote %s (%d bytes, %d metrics) in %.1f s", path, size, len(output.metrics),
