@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,6 +194,15 @@ def start_emulator(jobs: Path, inputs: Path, latency_ms: float) -> subprocess.Po
     return proc
 
 
+def stop(emulator: subprocess.Popen[bytes]) -> None:
+    """Stop the emulator as Ctrl-C would, killing it when it does not end within a minute."""
+    emulator.send_signal(signal.SIGINT)
+    try:
+        emulator.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        emulator.kill()
+
+
 def list_urls(inputs: Path) -> list[str]:
     """Every URL ours downloads (STANDARD data and non-image metrics), listed with our client (not timed)."""
     from metrics_build.batch.fetch import plan_downloads
@@ -228,6 +237,21 @@ def _ints(text: str) -> list[int]:
     return [int(t) for t in text.split(",") if t.strip()]
 
 
+def report(label: str, name: str, result: Result) -> None:
+    state = "killed at the RSS cap" if result.capped else f"exit {result.returncode}"
+    print(f"{label}: {name}: {result.seconds:.1f} s, {result.cpu_seconds:.1f} s CPU, "
+          f"{result.peak_rss_mb:.0f} MB, {state}", file=sys.stderr)
+    if result.returncode != 0 and not result.capped:
+        print(result.stderr[-2000:], file=sys.stderr)
+
+
+def median_of(results: list[Result]) -> Result:
+    """The run with the median CPU time (a failed run, if any, stands for all), with the highest peak RSS."""
+    failed = [r for r in results if r.returncode != 0]
+    chosen = failed[0] if failed else sorted(results, key=lambda r: r.cpu_seconds)[len(results) // 2]
+    return replace(chosen, peak_rss_mb=max(r.peak_rss_mb for r in results))
+
+
 def run_scale(args: argparse.Namespace) -> int:
     """Every scenario of the scale mode, each contender in its own subprocess; a table at the end."""
     scenarios = [(f"{n:,} small", n, SMALL_LENGTH) for n in _ints(args.small)]
@@ -243,7 +267,7 @@ def run_scale(args: argparse.Namespace) -> int:
         emulator = start_emulator(jobs, inputs, args.latency_ms)
         contenders: list[tuple[str, list[str], dict[str, str] | None]] = []
         for who, tree in (("metrics-build", None), ("pre-streaming", args.old_tree)):
-            if who == "pre-streaming" and tree is None:
+            if (who == "pre-streaming" and tree is None) or (who == "metrics-build" and args.skip_ours):
                 continue
             outputs = workdir / f"outputs-{who}"
             env = None if tree is None else {**os.environ, "PYTHONPATH": str(tree.resolve())}
@@ -253,27 +277,23 @@ def run_scale(args: argparse.Namespace) -> int:
             contenders.append(("ReSim fetch_job_metrics_by_batch",
                                [sys.executable, "-c", REFERENCE, str(inputs / "batch_metrics_config.json")], None))
         try:
-            for name, cmd, env in contenders:
-                before = cpu_of(emulator.pid)
-                result = measure(name, cmd, timeout=args.timeout, env=env, rss_cap_mb=args.rss_cap_mb,
-                                 cwd=workdir)  # not the checkout: its package would shadow --old-tree's
-                result.server_cpu = cpu_of(emulator.pid) - before
-                rows.append(ScaleRow(label, n, n * OBJECTS_PER_TEST, data_mb, result))
-                state = "killed at the RSS cap" if result.capped else f"exit {result.returncode}"
-                print(f"{label}: {name}: {result.seconds:.1f} s, {result.cpu_seconds:.1f} s CPU, "
-                      f"{result.peak_rss_mb:.0f} MB, {state}", file=sys.stderr)
-                if result.returncode != 0 and not result.capped:
-                    print(result.stderr[-2000:], file=sys.stderr)
+            runs: dict[str, list[Result]] = {}
+            for _ in range(args.repeat):  # interleaved, so that a noisy minute hits every contender alike
+                for name, cmd, env in contenders:
+                    before = cpu_of(emulator.pid)
+                    result = measure(name, cmd, timeout=args.timeout, env=env, rss_cap_mb=args.rss_cap_mb,
+                                     cwd=workdir)  # not the checkout: its package would shadow --old-tree's
+                    result.server_cpu = cpu_of(emulator.pid) - before
+                    runs.setdefault(name, []).append(result)
+                    report(label, name, result)
+            for results in runs.values():
+                rows.append(ScaleRow(label, n, n * OBJECTS_PER_TEST, data_mb, median_of(results)))
         finally:
-            emulator.send_signal(signal.SIGINT)
-            try:
-                emulator.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                emulator.kill()
+            stop(emulator)
             for who in ("metrics-build", "pre-streaming"):
                 shutil.rmtree(workdir / f"outputs-{who}", ignore_errors=True)
     print(f"\n{args.latency_ms:g} ms latency per answer; {OBJECTS_PER_TEST} objects per test; RSS cap "
-          f"{args.rss_cap_mb:.0f} MB\n")
+          f"{args.rss_cap_mb:.0f} MB; median of {args.repeat} run(s), highest peak RSS\n")
     print("| batch | data MB | contender | wall s | CPU s | CPU ms / object | peak RSS MB | threads | result |\n"
           "|---|---:|---|---:|---:|---:|---:|---:|---|")
     for row in rows:
@@ -304,6 +324,8 @@ def main() -> int:
     p.add_argument("--large", default="150,1000", help="scale: batch sizes of 9 MB tests")
     p.add_argument("--pool", type=int, default=25, help="scale: distinct 9 MB tests, hard-linked to fill a batch")
     p.add_argument("--old-tree", type=Path, default=None, help="scale: a checkout of the pre-streaming commit")
+    p.add_argument("--repeat", type=int, default=1, help="scale: runs of each contender (the median is shown)")
+    p.add_argument("--skip-ours", action="store_true", help="scale: run only the other contenders")
     p.add_argument("--rss-cap-mb", type=float, default=4000.0, help="scale: kill a contender above this RSS")
     args = p.parse_args()
     if args.scale:
@@ -337,11 +359,7 @@ def main() -> int:
             result.server_cpu = cpu_of(emulator.pid) - before
             results.append(result)
     finally:
-        emulator.send_signal(signal.SIGINT)
-        try:
-            emulator.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            emulator.kill()
+        stop(emulator)
     print("\n| contender | wall s | CPU s | peak RSS MB | peak threads | emulator CPU s | exit |\n"
           "|---|---:|---:|---:|---:|---:|---:|")
     for r in results:
