@@ -23,14 +23,12 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from bench_common import Result, cpu_of, measure, start_emulator, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # emulator_fixtures: the same test-dir builder the tests use
@@ -66,78 +64,6 @@ with ThreadPoolExecutor(workers) as pool:
     sizes = list(pool.map(get, urls))
 print(json.dumps({"objects": len(sizes), "bytes": sum(sizes)}))
 """
-
-
-@dataclass
-class Result:
-    name: str
-    seconds: float
-    peak_rss_mb: float
-    peak_threads: int
-    cpu_seconds: float
-    returncode: int
-    stdout: str
-    stderr: str
-    server_cpu: float = 0.0
-    capped: bool = False  # killed when its RSS passed the cap
-
-
-def _status(pid: int) -> tuple[int, float]:
-    """Threads and resident MB of process `pid` now (0, 0 once it is gone)."""
-    threads, rss = 0, 0.0
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("Threads:"):
-                    threads = int(line.split()[1])
-                elif line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return threads, rss
-
-
-def cpu_of(pid: int) -> float:
-    """User + system CPU seconds used so far by process `pid` (all its threads)."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measure(name: str, cmd: list[str], *, timeout: float, env: dict[str, str] | None = None,
-            rss_cap_mb: float = 0.0, cwd: Path | None = None) -> Result:
-    """Run `cmd`, returning wall time, this child's peak RSS and its sampled peak thread count; with
-    `rss_cap_mb`, the child is killed as soon as its resident memory passes the cap."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
-        peak = [0]
-        capped = [False]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                threads, rss = _status(proc.pid)
-                peak[0] = max(peak[0], threads)
-                if rss_cap_mb and rss > rss_cap_mb and not capped[0]:
-                    capped[0] = True
-                    proc.kill()
-                time.sleep(0.01)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.monotonic() - started
-        timer.cancel()
-        done.set()
-        sampler.join()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return Result(name, elapsed, usage.ru_maxrss / 1024.0, peak[0], usage.ru_utime + usage.ru_stime,
-                      proc.returncode, out.read(), err.read(), capped=capped[0])
 
 
 def build_jobs(jobs: Path, n_tests: int, length: int, *, pool: Path | None = None, pool_size: int = 0) -> None:
@@ -177,30 +103,6 @@ def build_jobs(jobs: Path, n_tests: int, length: int, *, pool: Path | None = Non
             os.link(sources[i % pool_size], jobs / spec(i).name / "metrics.binproto")
     stamp.write_text(want)
     print(f"built {n_tests} test dirs in {time.monotonic() - started:.1f} s", file=sys.stderr)
-
-
-def start_emulator(jobs: Path, inputs: Path, latency_ms: float) -> subprocess.Popen[bytes]:
-    config = inputs / "batch_metrics_config.json"
-    config.unlink(missing_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "metrics_build", "emulate", "--jobs-dir", str(jobs),
-                             "--inputs", str(inputs), "--latency-ms", str(latency_ms)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 900
-    while not config.is_file():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the emulator did not start")
-        time.sleep(0.1)
-    time.sleep(0.5)
-    return proc
-
-
-def stop(emulator: subprocess.Popen[bytes]) -> None:
-    """Stop the emulator as Ctrl-C would, killing it when it does not end within a minute."""
-    emulator.send_signal(signal.SIGINT)
-    try:
-        emulator.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        emulator.kill()
 
 
 def list_urls(inputs: Path) -> list[str]:
@@ -264,7 +166,7 @@ def run_scale(args: argparse.Namespace) -> int:
         build_jobs(jobs, n, length, pool=args.workdir / f"pool-{length}" if large else None,
                    pool_size=args.pool if large else 0)
         data_mb = sum(f.stat().st_size for f in jobs.glob("*/metrics.binproto")) / 1e6
-        emulator = start_emulator(jobs, inputs, args.latency_ms)
+        emulator = start_emulator(["--jobs-dir", str(jobs)], inputs / "batch_metrics_config.json", args.latency_ms)
         contenders: list[tuple[str, list[str], dict[str, str] | None]] = []
         for who, tree in (("metrics-build", None), ("pre-streaming", args.old_tree)):
             if (who == "pre-streaming" and tree is None) or (who == "metrics-build" and args.skip_ours):
@@ -334,7 +236,7 @@ def main() -> int:
     jobs, inputs, outputs = args.workdir / "jobs", args.workdir / "inputs", args.workdir / "outputs"
     jobs.mkdir(parents=True, exist_ok=True)
     build_jobs(jobs, args.tests, args.length)
-    emulator = start_emulator(jobs, inputs, args.latency_ms)
+    emulator = start_emulator(["--jobs-dir", str(jobs)], inputs / "batch_metrics_config.json", args.latency_ms)
     results: list[Result] = []
     try:
         urls = list_urls(inputs)

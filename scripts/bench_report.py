@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
+
+from bench_common import Result, cpu_of, measure, start_emulator, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 SCALARS = 5
@@ -40,63 +36,6 @@ asyncio.run(default_report_metrics.fetch_and_compute_metrics(
     token=cfg["authToken"], api_url=cfg["apiURL"], project_id=uuid.UUID(cfg["projectID"]),
     report_id=uuid.UUID(cfg["reportID"]), output_path=sys.argv[2]))
 """
-
-
-@dataclass
-class Result:
-    name: str
-    seconds: float
-    peak_rss_mb: float
-    peak_threads: int
-    cpu_seconds: float
-    returncode: int
-    stderr: str
-    server_cpu: float = 0.0
-
-
-def _threads(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def cpu_of(pid: int) -> float:
-    """User + system CPU seconds used so far by process `pid`."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def measure(name: str, cmd: list[str], *, timeout: float) -> Result:
-    """Run `cmd`, returning wall time, this child's peak RSS and its sampled peak thread count."""
-    with tempfile.TemporaryFile("w+") as err:
-        started = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.is_set():
-                peak[0] = max(peak[0], _threads(proc.pid))
-                time.sleep(0.01)
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.monotonic() - started
-        timer.cancel()
-        done.set()
-        sampler.join()
-        err.seek(0)
-        return Result(name, elapsed, usage.ru_maxrss / 1024.0, peak[0], usage.ru_utime + usage.ru_stime,
-                      os.waitstatus_to_exitcode(status), err.read())
 
 
 def _outcome(batch: int, test: int) -> str:
@@ -148,21 +87,6 @@ def build_history(history: Path, batches: int, tests: int) -> None:
     print(f"built {batches} × {tests} tests in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
-def start_emulator(history: Path, inputs: Path, latency_ms: float) -> subprocess.Popen[bytes]:
-    config = inputs / "report_config.json"
-    config.unlink(missing_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "metrics_build", "emulate", "--history", str(history),
-                             "--inputs", str(inputs), "--latency-ms", str(latency_ms)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while not config.is_file():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the emulator did not start")
-        time.sleep(0.1)
-    time.sleep(0.5)
-    return proc
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--batches", type=int, default=50)
@@ -176,7 +100,7 @@ def main() -> int:
 
     history, inputs = args.workdir / "history", args.workdir / "inputs"
     build_history(history, args.batches, args.tests)
-    emulator = start_emulator(history, inputs, args.latency_ms)
+    emulator = start_emulator(["--history", str(history)], inputs / "report_config.json", args.latency_ms)
     results: list[Result] = []
     try:
         ours = [sys.executable, "-m", "metrics_build", "-q", "run", "--inputs", str(inputs),
@@ -193,11 +117,7 @@ def main() -> int:
             result.server_cpu = cpu_of(emulator.pid) - before
             results.append(result)
     finally:
-        emulator.send_signal(signal.SIGINT)
-        try:
-            emulator.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            emulator.kill()
+        stop(emulator)
     print(f"\n{args.batches} batches × {args.tests} tests ({args.batches * args.tests} jobs, {SCALARS} scalars "
           f"each), {args.latency_ms:g} ms added latency\n")
     print("| contender | wall s | CPU s | peak RSS MB | peak threads | emulator CPU s | exit |\n"
