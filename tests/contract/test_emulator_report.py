@@ -13,32 +13,15 @@ import asyncio
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from google.protobuf import json_format
 from history_fixtures import CONFLATED, build_history, report_batches
 from oracle import assert_resim_accepts, resim_pb
 from resim.metrics import default_report_metrics
-from resim.sdk.client.models.batch_metric import BatchMetric
-from resim.sdk.client.models.job_metric import JobMetric
 
 from metrics_build.emulator import Emulator
-
-
-@pytest.fixture
-def resim_type_alias() -> Iterator[None]:
-    classes = (JobMetric, BatchMetric)
-    assert not any("type" in vars(c) for c in classes), "ReSim fixed the attribute: drop this alias"
-    for cls in classes:
-        cls.type = property(lambda self: self.type_)  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        for cls in classes:
-            delattr(cls, "type")
 
 
 def _figure(msg: resim_pb.JobMetrics, name: str) -> dict[str, Any]:

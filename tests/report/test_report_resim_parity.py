@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,8 +18,6 @@ from history_fixtures import BatchSpec, build_history
 from oracle import assert_resim_accepts
 from report_helpers import figure, names, run_report, series, table, text
 from resim.metrics import default_report_metrics
-from resim.sdk.client.models.batch_metric import BatchMetric
-from resim.sdk.client.models.job_metric import JobMetric
 
 from metrics_build.emulator import Emulator
 
@@ -41,19 +38,6 @@ def _outcomes(i: int) -> dict[str, str]:
 
 LONGER = tuple(BatchSpec(f"n{i:02d}", f"2026-02-{i + 1:02d}T03:00:00Z", BATCH_STATUS.get(i, "SUCCEEDED"),
                          f"2.{i // 2}.0", _outcomes(i), batch_output=i % 2 == 0) for i in range(9))
-
-
-@pytest.fixture
-def resim_type_alias() -> Iterator[None]:
-    classes = (JobMetric, BatchMetric)
-    assert not any("type" in vars(c) for c in classes), "ReSim fixed the attribute: drop this alias"
-    for cls in classes:
-        cls.type = property(lambda self: self.type_)  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        for cls in classes:
-            delattr(cls, "type")
 
 
 def _resim(history: Path, tmp: Path) -> tuple[object, dict[str, str]]:
