@@ -35,12 +35,6 @@ def batch_job_id(batch_id: str) -> uuid.UUID:
     return uuid.uuid5(_BATCH_NAMESPACE, batch_id)
 
 
-def _load_config(config_path: Path | None) -> tuple[c.MetricsConfig, Path | None]:
-    if config_path is None:
-        return c.default_config(), None
-    return c.load_config(config_path), config_path.resolve().parent
-
-
 def run_batch_mode(*, inputs: Path, outputs: Path, config_path: Path | None, allow_partial: bool,
                    max_workers: int | None, cache_dir: Path | None = None,
                    client_options: ClientOptions | None = None) -> int:
@@ -68,7 +62,7 @@ def run_batch_mode(*, inputs: Path, outputs: Path, config_path: Path | None, all
     """
     started = time.monotonic()
     settings = load_batch_settings(inputs / BATCH_CONFIG_FILE)
-    config, config_dir = _load_config(config_path)
+    config, config_dir = c.load_run_config(config_path)
     section = config.batch
     partial = allow_partial or section.allow_partial
     workers = max_workers or section.max_workers or DEFAULT_WORKERS

@@ -28,6 +28,7 @@ from metrics_build.config.loading import (
     default_config_text,
     format_validation_error,
     load_config,
+    load_run_config,
     parse_config_text,
 )
 from metrics_build.config.metrics import (
@@ -112,6 +113,7 @@ __all__ = [
     "default_config_text",
     "format_validation_error",
     "load_config",
+    "load_run_config",
     "parse_config_text",
     "trend_name",
 ]

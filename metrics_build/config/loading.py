@@ -153,11 +153,24 @@ def default_config() -> MetricsConfig:
     return parse_config_text(default_config_text(), "built-in default config")
 
 
+def load_run_config(config_path: Path | None) -> tuple[MetricsConfig, Path | None]:
+    """The config a mode runs with (the file, else the built-in default) and the directory its Python
+    metrics are looked up in (the file's; None for the default).
+
+    Raises:
+        ConfigError: the file is missing or invalid.
+    """
+    if config_path is None:
+        return default_config(), None
+    return load_config(config_path), config_path.resolve().parent
+
+
 __all__ = [
     "check_config_file",
     "default_config",
     "default_config_text",
     "format_validation_error",
     "load_config",
+    "load_run_config",
     "parse_config_text",
 ]

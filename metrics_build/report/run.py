@@ -33,12 +33,6 @@ def report_job_id(project_id: str, report_id: str) -> uuid.UUID:
     return uuid.uuid5(_REPORT_NAMESPACE, f"{project_id}/{report_id}")
 
 
-def _load_config(config_path: Path | None) -> tuple[c.MetricsConfig, Path | None]:
-    if config_path is None:
-        return c.default_config(), None
-    return c.load_config(config_path), config_path.resolve().parent
-
-
 def run_report_mode(*, inputs: Path, outputs: Path, config_path: Path | None, allow_partial: bool = False,
                     max_workers: int | None = None, job_id: uuid.UUID | None = None,
                     client_options: ClientOptions | None = None) -> int:
@@ -65,7 +59,7 @@ def run_report_mode(*, inputs: Path, outputs: Path, config_path: Path | None, al
     """
     started = time.monotonic()
     settings = load_report_settings(inputs / REPORT_CONFIG_FILE)
-    config, config_dir = _load_config(config_path)
+    config, config_dir = c.load_run_config(config_path)
     section = config.report
     partial = allow_partial or section.allow_partial
     workers = max_workers or section.max_workers or DEFAULT_WORKERS

@@ -30,17 +30,6 @@ def source_options(section: c.SourcesSection) -> SourceOptions:
                          time_column=section.time_column, step_column=section.step_column)
 
 
-def load_run_config(config_path: Path | None) -> tuple[c.MetricsConfig, Path | None]:
-    """The config to run with and the directory Python metrics are looked up in.
-
-    Raises:
-        ConfigError: the file is missing or invalid.
-    """
-    if config_path is None:
-        return c.default_config(), None
-    return c.load_config(config_path), config_path.resolve().parent
-
-
 def release_free_memory() -> None:
     """Hand freed heap memory back to the OS (glibc only; a no-op elsewhere).
 
@@ -68,7 +57,7 @@ def run_test_mode(*, inputs: Path, outputs: Path, config_path: Path | None, job_
         InvalidMetricsError: the output would be rejected by the platform (nothing is written).
     """
     started = time.perf_counter()
-    config, config_dir = load_run_config(config_path)
+    config, config_dir = c.load_run_config(config_path)
     if not inputs.is_dir():
         raise InputError(f"inputs directory {inputs} not found "
                          f"(test mode reads the test's logs from {inputs / LOGS_DIR})")
