@@ -261,17 +261,14 @@ class FetchCache:
         view = memoryview(data)
         return [bytes(view[o.offset - start:o.offset - start + o.length]) for o in objects]
 
+    def bodies(self, job_id: str, objects: list[CachedObject]) -> list[tuple[ObjectKind, str, bytes]]:
+        """(kind, name, bytes) of some of a test's objects, as the reader decodes them (one read)."""
+        return [(o.kind, o.name, body) for o, body in zip(objects, self.read(job_id, objects), strict=True)]
+
     def objects(self, job_id: str) -> Iterator[tuple[CachedObject, bytes]]:
         """Every indexed object of a complete job with its bytes, in index order."""
         index = self.read_index(job_id)
         yield from zip(index, self.read(job_id, index), strict=True)
-
-    def disk_use(self) -> int:
-        """Bytes of this batch's part of the cache."""
-        total = 0
-        for dirpath, _, files in os.walk(self.batch_dir):
-            total += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
-        return total
 
 
 __all__ = ["CachedObject", "FetchCache"]

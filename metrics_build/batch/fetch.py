@@ -147,6 +147,11 @@ class _Job:
     def complete(self) -> bool:
         return self.pending == 0
 
+    @property
+    def objects(self) -> list[CachedObject]:
+        """The stored objects in plan order (skipped ones left out)."""
+        return [self.stored[k] for k in sorted(self.stored)]
+
 
 @dataclass(frozen=True)
 class _Task:
@@ -265,7 +270,7 @@ class BatchStream:
             self._complete(job)
 
     def _complete(self, job: _Job) -> None:
-        self.cache.complete(job.info.job_id, [job.stored[k] for k in sorted(job.stored)])
+        self.cache.complete(job.info.job_id, job.objects)
 
     def _failed(self, task: _Task, info: TestInfo, exc: BaseException) -> None:
         if not isinstance(exc, UpstreamError):
@@ -310,10 +315,7 @@ class BatchStream:
                  time.monotonic() - started)
 
     def _decode(self, job: _Job) -> TestRecord:
-        objects = [job.stored[k] for k in sorted(job.stored)]
-        bodies = [(o.kind, o.name, body) for o, body in zip(objects, self.cache.read(job.info.job_id, objects),
-                                                              strict=True)]
-        record, broken = record_from_bodies(job.info, bodies)
+        record, broken = record_from_bodies(job.info, self.cache.bodies(job.info.job_id, job.objects))
         for kind, name, why in broken:
             self._skip_or_raise(job.info, kind.value, name, f"{kind.value} {name!r}", UpstreamError(why))
         return record
@@ -355,8 +357,8 @@ def cached_records(cache: FetchCache, tests: list[TestInfo], *, data_names: froz
         wanted = [o for o in cache.read_index(info.job_id)
                   if (o.kind is ObjectKind.METRIC and with_metrics)
                   or (o.kind is ObjectKind.DATA and (data_names is None or o.name in data_names))]
-        bodies = [(o.kind, o.name, body) for o, body in zip(wanted, cache.read(info.job_id, wanted), strict=True)]
-        yield record_from_bodies(info, bodies)[0]  # broken objects were reported (or fatal) in the first pass
+        # broken objects were reported (or were fatal) in the first pass
+        yield record_from_bodies(info, cache.bodies(info.job_id, wanted))[0]
 
 
 __all__ = ["BatchStream", "Planned", "SkippedObject", "cached_records", "list_tests", "open_batch", "parse_job",
